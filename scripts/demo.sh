@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# Runs the daemon on a simulated switch: a network namespace with eight front-panel
+# ports, a private redis-server and an emulated orchagent. Run as root; Ctrl-C ends it.
+set -euo pipefail
+source "$(dirname "$0")/_env.sh"
+deno install --frozen >/dev/null
+deno task demo "$@"
