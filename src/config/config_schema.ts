@@ -1,0 +1,110 @@
+/**
+ * Declarative description of the TOML configuration: one entry per key with its type, range
+ * and default. The loader validates a parsed file against it and fills in the defaults.
+ *
+ * @module
+ */
+
+/** Specification of one configuration key. */
+export type KeySpec =
+  | { type: "integer"; default: number; min: number; max: number; doc: string }
+  | { type: "string"; default: string; doc: string; choices?: readonly string[] }
+  | { type: "optional-string"; doc: string; choices?: readonly string[] }
+  | { type: "boolean"; default: boolean; doc: string }
+  | { type: "table-array"; doc: string };
+
+/** Sections and keys of the configuration file. */
+export const CONFIG_SCHEMA = {
+  netlink: {
+    receive_buffer_bytes: {
+      type: "integer",
+      default: 16 * 1024 * 1024,
+      min: 4096,
+      max: 1024 * 1024 * 1024,
+      doc: "Receive buffer of the netlink socket in bytes (SO_RCVBUFFORCE as root)",
+    },
+    dump_timeout_ms: {
+      type: "integer",
+      default: 2000,
+      min: 100,
+      max: 60000,
+      doc: "Time without a reply after which a link dump is taken as lost and retried",
+    },
+    resync_max_attempts: {
+      type: "integer",
+      default: 10,
+      min: 1,
+      max: 1000,
+      doc: "Dump attempts per resync before the daemon waits for the next fault to try again",
+    },
+  },
+  sync: {
+    appl_recheck_interval_ms: {
+      type: "integer",
+      default: 500,
+      min: 50,
+      max: 10000,
+      doc: "Interval at which netdevs without an APPL_DB PORT_TABLE entry are checked again",
+    },
+  },
+  redis: {
+    reconnect_max_delay_ms: {
+      type: "integer",
+      default: 5000,
+      min: 100,
+      max: 5000,
+      doc: "Upper bound of the exponential backoff between Redis reconnect attempts",
+    },
+  },
+  logging: {
+    level: {
+      type: "optional-string",
+      choices: ["EMERG", "ALERT", "CRIT", "ERROR", "WARN", "NOTICE", "INFO", "DEBUG"],
+      doc: "Log level that overrides CONFIG_DB LOGGER|portsyncd LOGLEVEL",
+    },
+    syslog_socket: {
+      type: "string",
+      default: "/dev/log",
+      doc: "Datagram socket of the syslog daemon",
+    },
+  },
+  warm_restart: {
+    state_file: {
+      type: "string",
+      default: "/var/lib/sonic/portsyncd/port_state.json",
+      doc: "Snapshot of the last state written per port, used to reconcile after a warm restart",
+    },
+    initial_sync_timeout_ms: {
+      type: "integer",
+      default: 10000,
+      min: 100,
+      max: 600000,
+      doc: "Longest wait for the start-up link dump before reconciliation goes ahead",
+    },
+    snapshot_interval_ms: {
+      type: "integer",
+      default: 5000,
+      min: 100,
+      max: 3600000,
+      doc: "Minimum time between two snapshot writes while the daemon runs",
+    },
+  },
+} as const satisfies Record<string, Record<string, KeySpec>>;
+
+/** Type of the validated value of one key. */
+type ValueOf<S extends KeySpec> = S extends { type: "integer" } ? number
+  : S extends { type: "string" } ? string
+  : S extends { type: "optional-string" } ? string | undefined
+  : S extends { type: "boolean" } ? boolean
+  : S extends { type: "table-array" } ? Record<string, unknown>[]
+  : never;
+
+/** The validated configuration, with every default filled in. */
+export type Config = {
+  -readonly [Section in keyof typeof CONFIG_SCHEMA]: {
+    -readonly [Key in keyof (typeof CONFIG_SCHEMA)[Section]]:
+      (typeof CONFIG_SCHEMA)[Section][Key] extends KeySpec
+        ? ValueOf<(typeof CONFIG_SCHEMA)[Section][Key]>
+        : never;
+  };
+};

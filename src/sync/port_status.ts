@@ -1,0 +1,28 @@
+/** The state of one port netdev that the daemon owns in STATE_DB `PORT_TABLE|<port>`. */
+export interface PortStatus {
+  ifindex: number;
+  admin: boolean;
+  oper: boolean;
+  /** Kernel MTU; undefined until a message carried IFLA_MTU, and then never written. */
+  mtu: number | undefined;
+}
+
+/**
+ * Returns the STATE_DB fields for a port in the order the C++ daemon writes them: `state`,
+ * `netdev_oper_status`, `admin_status`, `mtu`. Values are the lower-case strings that readers
+ * compare against.
+ */
+export function stateFields(status: PortStatus): Array<[string, string]> {
+  const fields: Array<[string, string]> = [
+    ["state", "ok"],
+    ["netdev_oper_status", status.oper ? "up" : "down"],
+    ["admin_status", status.admin ? "up" : "down"],
+  ];
+  if (status.mtu !== undefined) fields.push(["mtu", String(status.mtu)]);
+  return fields;
+}
+
+/** Returns whether two statuses would produce the same STATE_DB fields. */
+export function sameFields(a: PortStatus, b: PortStatus): boolean {
+  return a.admin === b.admin && a.oper === b.oper && a.mtu === b.mtu;
+}
