@@ -68,8 +68,8 @@ export function errnoName(errno: number): string {
 }
 
 /**
- * Reads errno for the current thread. Call it straight after a failed synchronous FFI call;
- * after a `nonblocking` call the value belongs to another thread and means nothing.
+ * Reads errno for the current thread. Call it straight after a failed synchronous FFI call,
+ * because after a `nonblocking` call the value belongs to another thread and means nothing.
  */
 export function readErrno(): number {
   const location = libc().__errno_location();

@@ -73,7 +73,7 @@ let loaded: Libc | undefined;
  * Returns the libc symbols, opening the library on first use and reusing it afterwards.
  *
  * @throws {Error} When `Deno.dlopen` fails, for example without `--allow-ffi` or on a system
- * without glibc; the original error is kept as `cause`.
+ * without glibc. The original error is kept as `cause`.
  */
 export function libc(): Libc {
   if (loaded === undefined) {

@@ -1,6 +1,6 @@
 /**
  * A `NETLINK_ROUTE` socket that sends requests to the kernel and receives datagrams in
- * batches. It only moves bytes; decoding belongs to the netlink codec.
+ * batches. It only moves bytes, and decoding belongs to the netlink codec.
  *
  * @module
  */
@@ -21,7 +21,7 @@ const NETLINK_ROUTE = 0;
 const SOL_SOCKET = 1;
 /** `SO_RCVBUF`: receive buffer size, capped by `net.core.rmem_max`. */
 const SO_RCVBUF = 8;
-/** `SO_RCVBUFFORCE`: like `SO_RCVBUF` without the cap; needs `CAP_NET_ADMIN`. */
+/** `SO_RCVBUFFORCE`: like `SO_RCVBUF` without the cap, but needs `CAP_NET_ADMIN`. */
 const SO_RCVBUFFORCE = 33;
 /** `MSG_TRUNC` (0x20): on receive, return the real datagram length even when it did not fit. */
 const MSG_TRUNC = 0x20;
@@ -52,7 +52,7 @@ const SOCKADDR_NL_GROUPS = 8;
 const POLLFD_SIZE = 8;
 const POLLFD_EVENTS = 4;
 
-/** Receive buffer size in bytes; the kernel caps a netlink datagram well below this. */
+/** Size of the user-space read buffer in bytes, well above the kernel's netlink datagram sizes. */
 const RECEIVE_BUFFER_SIZE = 64 * 1024;
 /** Default cap on datagrams drained by one {@linkcode NetlinkSocket.receiveBatch}. */
 const DEFAULT_MAX_DATAGRAMS = 256;
@@ -74,7 +74,7 @@ export interface NetlinkSocketOptions {
  *   datagrams whose sender port ID was not 0 (not the kernel); `truncated` counts datagrams
  *   larger than the 64 KiB buffer.
  * - `error`: a receive failed with `errno` (such as `ENOBUFS`, 105, when the kernel dropped
- *   events). `datagrams` holds what was read before it. The socket stays usable.
+ *   events). `datagrams` contains what was read before it. The socket stays usable.
  * - `closed`: {@linkcode NetlinkSocket.close} was called.
  */
 export type ReceiveBatch =
@@ -85,7 +85,7 @@ export type ReceiveBatch =
 /**
  * A netlink socket for the rtnetlink protocol (`NETLINK_ROUTE`).
  *
- * Waiting happens in `poll` on a worker thread; reads happen on the main thread with
+ * Waiting happens in `poll` on a worker thread. Reads happen on the main thread with
  * `MSG_DONTWAIT`, because errno is per thread and only a main-thread call can report it.
  *
  * @example Dump the links
@@ -130,13 +130,13 @@ export class NetlinkSocket {
    * Opens a `NETLINK_ROUTE` socket, sizes its receive buffer and binds it to `groups`.
    *
    * @throws {RangeError} When `groups` or `receiveBufferBytes` is not a valid number.
-   * @throws {SyscallError} When a system call fails; no descriptor is left open.
+   * @throws {SyscallError} When a system call fails. No descriptor is left open then.
    */
   static open(options: NetlinkSocketOptions): NetlinkSocket {
     const { groups, receiveBufferBytes } = options;
     if (!Number.isInteger(groups) || groups < 0 || groups > 0xffff_ffff) {
       throw new RangeError(
-        `Cannot open netlink socket with groups ${groups}: use a 32-bit unsigned bit mask`,
+        `Failed to open netlink socket: groups ${groups} is invalid, use a 32-bit unsigned bit mask`,
       );
     }
     checkBufferBytes(receiveBufferBytes);
@@ -176,7 +176,7 @@ export class NetlinkSocket {
     }
   }
 
-  /** The receive buffer size in bytes as the kernel reports it (`SO_RCVBUF`; Linux doubles the request). */
+  /** The receive buffer size in bytes as `SO_RCVBUF` reports it (Linux doubles the request). */
   get receiveBufferBytes(): number {
     return this.#receiveBufferBytes;
   }
@@ -256,7 +256,7 @@ export class NetlinkSocket {
    * continues. After {@linkcode NetlinkSocket.close}, pending and later calls resolve
    * `{ kind: "closed" }`.
    *
-   * @param maxDatagrams Most datagrams to read in one batch, dropped ones included.
+   * @param maxDatagrams Maximum number of datagrams to read in one batch, dropped ones included.
    * @default {256} maxDatagrams
    * @throws {RangeError} When `maxDatagrams` is not a positive integer.
    * @throws {Error} When another `receiveBatch` on this socket is still pending.
@@ -264,13 +264,13 @@ export class NetlinkSocket {
   async receiveBatch(maxDatagrams: number = DEFAULT_MAX_DATAGRAMS): Promise<ReceiveBatch> {
     if (!Number.isInteger(maxDatagrams) || maxDatagrams < 1) {
       throw new RangeError(
-        `Cannot receive batch of ${maxDatagrams} datagrams: use a positive integer`,
+        `Failed to receive batch: maxDatagrams ${maxDatagrams} is invalid, use a positive integer`,
       );
     }
     if (this.#closed) return { kind: "closed" };
     if (this.#receiving) {
       throw new Error(
-        "Cannot start receiveBatch while another one is pending: await the first one",
+        "Failed to start receiveBatch: another one is still pending on this socket, await it first",
       );
     }
     this.#receiving = true;
@@ -290,7 +290,7 @@ export class NetlinkSocket {
 
   /**
    * Closes the socket. Safe to call more than once. A pending
-   * {@linkcode NetlinkSocket.receiveBatch} wakes and resolves `{ kind: "closed" }`; its
+   * {@linkcode NetlinkSocket.receiveBatch} wakes and resolves `{ kind: "closed" }`. The
    * descriptors are closed once the worker thread's `poll` has returned, so a reused
    * descriptor number is never polled.
    */
@@ -305,7 +305,7 @@ export class NetlinkSocket {
     }
   }
 
-  /** Waits in `poll`; returns an error batch only when `poll` itself fails. */
+  /** Waits in `poll` and returns an error batch only when `poll` itself fails. */
   async #waitReadable(): Promise<ReceiveBatch | undefined> {
     const c = libc();
     for (let attempt = 0;; attempt++) {
@@ -319,7 +319,7 @@ export class NetlinkSocket {
     }
   }
 
-  /** Reads until `EAGAIN`; returns undefined when the wake-up found nothing at all. */
+  /** Reads until `EAGAIN`, returning undefined when the wake-up found nothing at all. */
   #drain(maxDatagrams: number): ReceiveBatch | undefined {
     const c = libc();
     const datagrams: Uint8Array[] = [];
@@ -380,7 +380,7 @@ export class NetlinkSocket {
 function checkBufferBytes(bytes: number): void {
   if (!Number.isInteger(bytes) || bytes < 1 || bytes > 0x7fff_ffff) {
     throw new RangeError(
-      `Cannot set netlink receive buffer to ${bytes} bytes: use a positive 31-bit integer`,
+      `Failed to set netlink receive buffer: ${bytes} bytes is invalid, use a positive 31-bit integer`,
     );
   }
 }
