@@ -23,11 +23,12 @@ const STOP_TIMEOUT_MS = 5000;
  * Start `redis-server` with no TCP port, no persistence and keyspace events on, and wait
  * until it answers PING on its socket.
  *
+ * @param socketPath Socket to listen on. Default: `redis.sock` in a new temporary folder.
  * @throws {Error} When the server does not answer within 5 s.
  */
-export async function startTestRedis(): Promise<TestRedis> {
+export async function startTestRedis(socketPath?: string): Promise<TestRedis> {
   const dir = await Deno.makeTempDir({ prefix: "sonic_db_test_" });
-  const socketPath = `${dir}/redis.sock`;
+  socketPath ??= `${dir}/redis.sock`;
   const child = new Deno.Command("redis-server", {
     args: [
       "--port",
