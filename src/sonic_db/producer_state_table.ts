@@ -185,8 +185,9 @@ export class ProducerStateTable {
   }
 
   /**
-   * Run writes as one MULTI/EXEC, so the consumer sees all of them or none. Cold start uses
-   * it to stage every port and `PortConfigDone` together.
+   * Run writes as one MULTI/EXEC, so no consumer pop can run between them. Cold start uses it
+   * to stage every port and `PortConfigDone` together. Redis does not roll back the other
+   * writes when one of them fails, so a failure leaves the group partly applied.
    *
    * @param build Adds the writes, for example with {@linkcode appendSet}.
    * @throws {RedisWriteError} When EXEC fails or any queued command returns an error.
@@ -255,7 +256,7 @@ export class ProducerStateTable {
     } catch (error) {
       if (!isNoScriptError(error)) throw this.#writeError(key, operation, error);
     }
-    // The script cache was emptied (Redis restart or SCRIPT FLUSH): load again and retry once.
+    // A Redis restart or SCRIPT FLUSH empties the script cache, so load again and retry once.
     await this.load();
     try {
       await this.#client.evalsha(sha, ...args);
