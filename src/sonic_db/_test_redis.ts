@@ -7,7 +7,7 @@
 
 /** A running test Redis server. */
 export interface TestRedis {
-  /** Temporary folder that holds the socket and any other test files. */
+  /** Temporary folder for the server and other test files. It contains the socket unless the caller chose another path. */
   dir: string;
   /** Unix socket of the server. */
   socketPath: string;
@@ -21,7 +21,7 @@ const STOP_TIMEOUT_MS = 5000;
 
 /**
  * Start `redis-server` with no TCP port, no persistence and keyspace events on, and wait
- * until it answers PING on its socket.
+ * until it replies to PING on its socket.
  *
  * @param socketPath Socket to listen on. Default: `redis.sock` in a new temporary folder.
  * @throws {Error} When the server does not answer within 5 s.

@@ -38,7 +38,7 @@ export interface WarmStartCheck {
 
 /** Error raised when `restore_count` in STATE_DB is not a decimal number. */
 export class WarmStartError extends Error {
-  /** STATE_DB key that holds the value, for example `WARM_RESTART_TABLE|portsyncd`. */
+  /** STATE_DB key that contains the value, for example `WARM_RESTART_TABLE|portsyncd`. */
   readonly key: string;
   /** Value found in the `restore_count` field. */
   readonly value: string;
