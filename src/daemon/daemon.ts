@@ -1,0 +1,378 @@
+import { getLogger } from "@logtape/logtape";
+import type { Redis } from "ioredis";
+import { NetlinkSocket } from "../../ffi/netlink_socket.ts";
+import type { Config } from "../config/config_schema.ts";
+import { LinkMonitor, type MonitorObserver, type MonitorSegment } from "../kernel/link_monitor.ts";
+import { LinkRequester } from "../kernel/link_requester.ts";
+import { ROOT_CATEGORY } from "../logging/setup_logging.ts";
+import { createConnection } from "../sonic_db/connection.ts";
+import type { DatabaseConfig } from "../sonic_db/database_config.ts";
+import { ProducerStateTable } from "../sonic_db/producer_state_table.ts";
+import { checkWarmStart } from "../sonic_db/warm_start.ts";
+import { LinkFilter } from "../sync/link_filter.ts";
+import { PortStateStore } from "../sync/port_state_store.ts";
+import { PortSync, type SyncObserver } from "../sync/port_sync.ts";
+import { type PortFields, readConfigPorts, readSwitchType } from "./config_db_ports.ts";
+import { ApplPortTable, PORT_TABLE, StatePortTable } from "./redis_port_tables.ts";
+import { retryRedis, waitReady } from "./retry_redis.ts";
+
+/** Multicast group bit of link notifications (RTNLGRP_LINK = 1, so bit value 1). */
+const RTNLGRP_LINK_BIT = 1;
+/** Receive buffer of the short-lived request socket. */
+const REQUEST_SOCKET_BUFFER_BYTES = 1024 * 1024;
+/** Longest wait for the reply to one start-up netlink request. */
+const REQUEST_TIMEOUT_MS = 5000;
+/** Longest wait for the last STATE_DB write at shutdown. */
+const SHUTDOWN_FLUSH_TIMEOUT_MS = 1500;
+
+/** Lifecycle of the daemon. */
+export type DaemonState = "starting" | "running" | "stopping" | "stopped";
+
+/** Options of {@link Daemon}. */
+export interface DaemonOptions {
+  config: Config;
+  databaseConfig: DatabaseConfig;
+  syncObserver?: SyncObserver;
+  monitorObserver?: MonitorObserver;
+}
+
+interface Connections {
+  config: Redis;
+  appl: Redis;
+  state: Redis;
+}
+
+const log = getLogger([ROOT_CATEGORY, "daemon"]);
+const redisLog = getLogger([ROOT_CATEGORY, "redis"]);
+
+/**
+ * The port synchronization daemon: start-up sequence of the C++ portsyncd, then the netlink
+ * loop. Work that touches the sync state (batches, rechecks, reconnect handling) runs one item
+ * at a time on an internal queue, so their Redis round trips never interleave.
+ */
+export class Daemon {
+  #options: DaemonOptions;
+  #abort = new AbortController();
+  #state: DaemonState = "starting";
+  #connections: Connections | undefined;
+  #monitor: LinkMonitor | undefined;
+  #sync: PortSync | undefined;
+  #store = new PortStateStore();
+  #queue: Promise<void> = Promise.resolve();
+  #recheckTimer: ReturnType<typeof setInterval> | undefined;
+  #warm = false;
+  #initialSyncDone = false;
+
+  constructor(options: DaemonOptions) {
+    this.#options = options;
+  }
+
+  /** Current lifecycle state. */
+  get state(): DaemonState {
+    return this.#state;
+  }
+
+  /** Whether this process started warm. */
+  get warm(): boolean {
+    return this.#warm;
+  }
+
+  /** Whether the start-up link dump has been handled. */
+  get initialSyncDone(): boolean {
+    return this.#initialSyncDone;
+  }
+
+  /** Runs until {@link stop}; resolves when every socket is closed. */
+  async run(): Promise<void> {
+    log.info("Starting portsyncd", { pid: Deno.pid });
+    try {
+      await this.#start();
+      if (this.#state === "starting") this.#setState("running");
+      await this.#monitor?.run();
+      await this.#queue;
+    } catch (error) {
+      if (!this.#abort.signal.aborted) throw error;
+    } finally {
+      await this.#shutdown();
+    }
+  }
+
+  /** Stops reading netlink, writes what is pending, and closes every connection. */
+  stop(reason: string): void {
+    if (this.#state === "stopping" || this.#state === "stopped") return;
+    log.info("Stopping portsyncd", { reason });
+    this.#setState("stopping");
+    if (this.#recheckTimer !== undefined) clearInterval(this.#recheckTimer);
+    this.#abort.abort(new Error(`stopped: ${reason}`));
+    this.#monitor?.close();
+  }
+
+  async #start(): Promise<void> {
+    const { config, databaseConfig } = this.#options;
+    const signal = this.#abort.signal;
+    const maxDelayMs = config.redis.reconnect_max_delay_ms;
+    const connections = this.#connect();
+    this.#connections = connections;
+    for (const client of Object.values(connections)) await waitReady(client, signal);
+
+    const configDb = databaseConfig.database("CONFIG_DB");
+    const applDb = databaseConfig.database("APPL_DB");
+    const stateDb = databaseConfig.database("STATE_DB");
+    const producer = new ProducerStateTable(
+      connections.appl,
+      PORT_TABLE,
+      applDb.id,
+      applDb.separator,
+    );
+
+    const switchType = await retryRedis(
+      "read DEVICE_METADATA switch_type",
+      () => readSwitchType(connections.config, configDb.separator),
+      { maxDelayMs, signal },
+    );
+    const warmStart = await retryRedis(
+      "check warm start",
+      () => checkWarmStart(connections.state, "portsyncd", "swss", stateDb.separator),
+      { maxDelayMs, signal },
+    );
+    this.#warm = warmStart.warm;
+    log.info("Start mode", {
+      mode: warmStart.warm ? "warm" : "cold",
+      switch_type: switchType,
+      restore_count: warmStart.restoreCount,
+    });
+
+    const socket = NetlinkSocket.open({
+      groups: RTNLGRP_LINK_BIT,
+      receiveBufferBytes: config.netlink.receive_buffer_bytes,
+    });
+    log.info("Listening to link messages", {
+      port_id: socket.portId,
+      receive_buffer_bytes: socket.receiveBufferBytes,
+    });
+    const monitor = new LinkMonitor({
+      socket,
+      dumpTimeoutMs: config.netlink.dump_timeout_ms,
+      maxAttempts: config.netlink.resync_max_attempts,
+      observer: this.#options.monitorObserver,
+      onBatch: (segments, receivedAt) => this.#enqueue(() => this.#handle(segments, receivedAt)),
+    });
+    this.#monitor = monitor;
+    monitor.requestDump("startup");
+
+    const ports = await retryRedis(
+      "read CONFIG_DB PORT table",
+      () => readConfigPorts(connections.config, configDb.separator),
+      { maxDelayMs, signal },
+    );
+    if (ports.size === 0) log.info("No ports in CONFIG_DB PORT table");
+    const pendingPorts = new Set(ports.keys());
+
+    let oldIfindexes: number[] = [];
+    if (!warmStart.warm) {
+      await retryRedis(
+        "check APPL_DB admin_status of configured ports",
+        () => this.#dropConfiguredPorts(connections.appl, applDb.separator, pendingPorts),
+        { maxDelayMs, signal },
+      );
+      if (switchType !== "dpu") oldIfindexes = await this.#bringOldNetdevsDown();
+      await retryRedis(
+        "write ports and PortConfigDone to APPL_DB",
+        () => writeColdStartEntries(producer, ports),
+        { maxDelayMs, signal },
+      );
+      log.info("Wrote ports to APPL_DB", { count: ports.size });
+    }
+
+    this.#sync = new PortSync({
+      filter: new LinkFilter(oldIfindexes),
+      store: this.#store,
+      appl: new ApplPortTable(connections.appl, applDb.separator),
+      state: new StatePortTable(connections.state, stateDb.separator),
+      announcePortInitDone: () => producer.set("PortInitDone", [["lanes", "0"]]),
+      pendingPorts,
+      observer: this.#options.syncObserver,
+    });
+    this.#recheckTimer = setInterval(() => {
+      if (this.#sync && this.#sync.awaitingNames().length > 0) {
+        this.#enqueue(() => this.#sync!.recheckAwaiting());
+      }
+    }, config.sync.appl_recheck_interval_ms);
+    this.#watchReconnects(connections);
+  }
+
+  #connect(): Connections {
+    const onReconnect = (
+      attempt: { dbName: string; endpoint: string; attempt: number; delayMs: number },
+    ) =>
+      redisLog.warning("Reconnecting to Redis", {
+        db: attempt.dbName,
+        endpoint: attempt.endpoint,
+        attempt: attempt.attempt,
+        delay_ms: attempt.delayMs,
+      });
+    const maxDelayMs = this.#options.config.redis.reconnect_max_delay_ms;
+    const retryStrategy = (attempt: number) =>
+      Math.min(100 * 2 ** Math.min(attempt - 1, 16), maxDelayMs);
+    const open = (dbName: string, purpose: string) => {
+      const client = createConnection(this.#options.databaseConfig, dbName, {
+        purpose,
+        onReconnect,
+        retryStrategy,
+      });
+      client.on("error", (error: Error) => {
+        redisLog.warning("Redis connection error", { db: dbName, error });
+      });
+      return client;
+    };
+    return {
+      config: open("CONFIG_DB", "config"),
+      appl: open("APPL_DB", "appl"),
+      state: open("STATE_DB", "state"),
+    };
+  }
+
+  /** After a reconnect, writes what is pending and resyncs, since events may have been missed. */
+  #watchReconnects(connections: Connections): void {
+    for (
+      const [name, client] of [["APPL_DB", connections.appl], [
+        "STATE_DB",
+        connections.state,
+      ]] as const
+    ) {
+      client.on("ready", () => {
+        if (this.#state !== "running" && this.#state !== "starting") return;
+        redisLog.info("Reconnected to Redis", { db: name });
+        this.#monitor?.requestDump("reconnect");
+        this.#enqueue(async () => {
+          await this.#sync?.flush();
+          await this.#sync?.recheckAwaiting();
+        });
+      });
+    }
+  }
+
+  /** Removes from `pending` the ports whose APPL_DB entry already has `admin_status`. */
+  async #dropConfiguredPorts(appl: Redis, separator: string, pending: Set<string>): Promise<void> {
+    const names = [...pending];
+    if (names.length === 0) return;
+    const pipeline = appl.pipeline();
+    for (const name of names) pipeline.hexists(`${PORT_TABLE}${separator}${name}`, "admin_status");
+    const replies = (await pipeline.exec()) ?? [];
+    names.forEach((name, index) => {
+      const [error, found] = replies[index] ?? [null, 0];
+      if (error) throw error;
+      if (found === 1) pending.delete(name);
+    });
+  }
+
+  /**
+   * Lists the `Ethernet*` netdevs that exist before the first APPL_DB write and brings each
+   * administratively down. The ASIC layer recreates them, so their later messages are ignored.
+   */
+  async #bringOldNetdevsDown(): Promise<number[]> {
+    const requester = new LinkRequester(
+      NetlinkSocket.open({ groups: 0, receiveBufferBytes: REQUEST_SOCKET_BUFFER_BYTES }),
+      REQUEST_TIMEOUT_MS,
+    );
+    try {
+      let links;
+      for (let attempt = 1;; attempt++) {
+        try {
+          links = await requester.dumpLinks();
+          break;
+        } catch (error) {
+          if (attempt >= 5) throw error;
+          log.warning("Failed to list existing netdevs, retrying", { attempt, error });
+        }
+      }
+      const old = links.filter((link) => link.name?.startsWith("Ethernet"));
+      for (const link of old) {
+        const errno = await requester.setLinkDown(link.index);
+        if (errno !== 0) {
+          log.warning("Failed to bring old netdev down", {
+            port: link.name,
+            ifindex: link.index,
+            errno,
+          });
+        } else {
+          log.info("Brought old netdev down", { port: link.name, ifindex: link.index });
+        }
+      }
+      return old.map((link) => link.index);
+    } finally {
+      requester.close();
+    }
+  }
+
+  async #handle(segments: MonitorSegment[], receivedAt: number): Promise<void> {
+    const sync = this.#sync;
+    if (!sync) return;
+    for (const segment of segments) {
+      if (segment.kind === "events") {
+        await sync.handleEvents(segment.events, receivedAt);
+        continue;
+      }
+      log.info("Link dump complete", {
+        reason: segment.reason,
+        attempt: segment.attempt,
+        links: segment.seenNames.size,
+      });
+      await sync.removeVanished(segment.seenNames);
+      if (segment.reason === "startup") this.#initialSyncDone = true;
+    }
+  }
+
+  #enqueue(work: () => Promise<void>): Promise<void> {
+    const next = this.#queue.then(work).catch((error) => {
+      log.error("Failed to handle link work item, continuing", { error });
+    });
+    this.#queue = next;
+    return next;
+  }
+
+  async #shutdown(): Promise<void> {
+    if (this.#state === "stopped") return;
+    this.#setState("stopping");
+    if (this.#recheckTimer !== undefined) clearInterval(this.#recheckTimer);
+    this.#monitor?.close();
+    await this.#queue;
+    if (this.#sync && this.#store.pendingCount > 0) {
+      const flushed = await Promise.race([
+        this.#sync.flush(),
+        new Promise<false>((resolve) =>
+          setTimeout(() => resolve(false), SHUTDOWN_FLUSH_TIMEOUT_MS)
+        ),
+      ]);
+      if (!flushed) {
+        log.error("Stopping with port state not written to STATE_DB", {
+          ports: this.#store.pendingNames().join(","),
+        });
+      }
+    }
+    for (const client of Object.values(this.#connections ?? {})) client.disconnect();
+    this.#setState("stopped");
+    log.info("Stopped portsyncd");
+  }
+
+  #setState(next: DaemonState): void {
+    if (next === this.#state) return;
+    log.info("Daemon state", { from: this.#state, to: next });
+    this.#state = next;
+  }
+}
+
+/**
+ * Stages every configured port and then `PortConfigDone` in one MULTI/EXEC, so orchagent
+ * never pops `PortConfigDone` without every port entry before it, even when the connection
+ * drops half-way (then nothing was applied and the whole group is sent again).
+ */
+async function writeColdStartEntries(
+  producer: ProducerStateTable,
+  ports: Map<string, PortFields>,
+): Promise<void> {
+  await producer.execAtomic((multi) => {
+    for (const [name, fields] of ports) producer.appendSet(multi, name, fields);
+    producer.appendSet(multi, "PortConfigDone", [["count", String(ports.size)]]);
+  });
+}

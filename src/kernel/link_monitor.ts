@@ -1,0 +1,292 @@
+import { getLogger } from "@logtape/logtape";
+import { ROOT_CATEGORY } from "../logging/setup_logging.ts";
+import { decodeMessages } from "../netlink/decode_messages.ts";
+import type { NetlinkDecodeError } from "../netlink/decode_error.ts";
+import { encodeGetLinkDump } from "../netlink/requests.ts";
+import type { NetlinkMessage } from "../netlink/types.ts";
+import { type LinkEvent, toLinkEvent } from "../sync/link_event.ts";
+import type { MonitorSocket } from "./monitor_socket.ts";
+
+/** Flag of a dump reply whose data changed while it was being dumped (linux/netlink.h). */
+const NLM_F_DUMP_INTR = 0x10;
+/** Errno of a receive-buffer overflow: the kernel dropped messages. */
+const ENOBUFS = 105;
+
+/** Why a dump was requested. */
+export type DumpReason = "startup" | "overflow" | "truncated" | "inconsistent" | "reconnect";
+
+/** One piece of a received batch, in kernel order. */
+export type MonitorSegment =
+  | { kind: "events"; events: LinkEvent[] }
+  | { kind: "dump-done"; reason: DumpReason; seenNames: Set<string>; attempt: number };
+
+/** Counters and callbacks for metrics; every method is optional. */
+export interface MonitorObserver {
+  messages?(kind: string, count: number): void;
+  decodeError?(error: NetlinkDecodeError): void;
+  receiveError?(errnoName: string): void;
+  dumpStarted?(reason: DumpReason, attempt: number): void;
+  dumpFailed?(reason: DumpReason, cause: string): void;
+  batchReceived?(): void;
+}
+
+/** Options of {@link LinkMonitor}. */
+export interface LinkMonitorOptions {
+  socket: MonitorSocket;
+  /** Called for every received batch; the next batch is read only once it resolves. */
+  onBatch: (segments: MonitorSegment[], receivedAt: number) => Promise<void>;
+  /** Time without a reply after which a dump is taken as lost. */
+  dumpTimeoutMs: number;
+  /** Dump attempts per resync before giving up until the next fault. */
+  maxAttempts: number;
+  observer?: MonitorObserver;
+}
+
+interface ActiveDump {
+  sequence: number;
+  reason: DumpReason;
+  attempt: number;
+  inconsistent: boolean;
+  seenNames: Set<string>;
+  timer: ReturnType<typeof setTimeout> | undefined;
+}
+
+const log = getLogger([ROOT_CATEGORY, "netlink"]);
+
+/**
+ * Reads link notifications and dump replies from one netlink socket and turns them into
+ * ordered segments of link events.
+ *
+ * Any sign that events were lost (ENOBUFS, a truncated datagram, a dump marked NLM_F_DUMP_INTR
+ * or one that stops replying) starts a resync: a new RTM_GETLINK dump on the same socket, so
+ * its replies stay ordered with the events around them. Only one dump runs at a time; requests
+ * made meanwhile are merged into one that follows. Failed attempts are retried with a backoff
+ * of 100 ms doubling up to 5 s, at most `maxAttempts` times.
+ */
+export class LinkMonitor {
+  #options: LinkMonitorOptions;
+  #sequence = 1000;
+  #dump: ActiveDump | undefined;
+  #queued: { reason: DumpReason; attempt: number } | undefined;
+  #retryTimer: ReturnType<typeof setTimeout> | undefined;
+  #closed = false;
+  #lastReceiveAt = 0;
+
+  constructor(options: LinkMonitorOptions) {
+    this.#options = options;
+  }
+
+  /** Monotonic time in ms of the last received batch, 0 before the first. */
+  get lastReceiveAt(): number {
+    return this.#lastReceiveAt;
+  }
+
+  /** Whether a dump is running or waiting to be retried. */
+  get resyncing(): boolean {
+    return this.#dump !== undefined || this.#retryTimer !== undefined ||
+      this.#queued !== undefined;
+  }
+
+  /** Requests a full link dump; merges with a dump that is already running or queued. */
+  requestDump(reason: DumpReason): void {
+    if (this.#closed) return;
+    if (this.#dump || this.#retryTimer !== undefined) {
+      this.#queued ??= { reason, attempt: 1 };
+      return;
+    }
+    this.#startDump(reason, 1);
+  }
+
+  /** Reads until the socket is closed. */
+  async run(): Promise<void> {
+    while (!this.#closed) {
+      const batch = await this.#options.socket.receiveBatch();
+      if (batch.kind === "closed") break;
+      const receivedAt = performance.now();
+      this.#lastReceiveAt = receivedAt;
+      this.#options.observer?.batchReceived?.();
+      const segments: MonitorSegment[] = [];
+      for (const datagram of batch.datagrams) {
+        this.#decode(datagram, segments);
+      }
+      if (batch.kind === "error") {
+        this.#options.observer?.receiveError?.(batch.errnoName);
+        if (batch.errno === ENOBUFS) {
+          log.warning("Netlink receive buffer overflowed, events were lost; resyncing", {
+            errno: batch.errnoName,
+          });
+          if (this.#dump) this.#dump.inconsistent = true;
+          this.requestDump("overflow");
+        } else {
+          log.error("Failed to receive from netlink socket, continuing", {
+            errno: batch.errnoName,
+          });
+        }
+      } else {
+        if (batch.truncated > 0) {
+          log.warning("Dropped truncated netlink datagrams; resyncing", {
+            count: batch.truncated,
+          });
+          if (this.#dump) this.#dump.inconsistent = true;
+          this.requestDump("truncated");
+        }
+        if (batch.foreignSenders > 0) {
+          this.#options.observer?.messages?.("foreign-sender", batch.foreignSenders);
+          log.warning("Dropped netlink datagrams not sent by the kernel", {
+            count: batch.foreignSenders,
+          });
+        }
+      }
+      if (segments.length > 0) {
+        await this.#options.onBatch(segments, receivedAt);
+      }
+    }
+  }
+
+  /** Stops reading and cancels pending dumps; a running {@link run} resolves. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    if (this.#dump) clearTimeout(this.#dump.timer);
+    if (this.#retryTimer !== undefined) clearTimeout(this.#retryTimer);
+    this.#dump = undefined;
+    this.#retryTimer = undefined;
+    this.#options.socket.close();
+  }
+
+  #decode(datagram: Uint8Array, segments: MonitorSegment[]): void {
+    const { messages, errors } = decodeMessages(datagram);
+    for (const error of errors) {
+      this.#options.observer?.decodeError?.(error);
+      log.warning("Skipped malformed netlink message", { error: error.message });
+    }
+    for (const message of messages) {
+      this.#handleMessage(message, segments);
+    }
+  }
+
+  #handleMessage(message: NetlinkMessage, segments: MonitorSegment[]): void {
+    const observer = this.#options.observer;
+    const dump = this.#dump;
+    const sequence = message.header.sequence;
+    const isDumpReply = dump !== undefined && sequence === dump.sequence && sequence !== 0;
+    if (sequence !== 0 && !isDumpReply) {
+      observer?.messages?.("stale-dump-reply", 1);
+      return;
+    }
+    if (isDumpReply) {
+      this.#restartDumpTimer(dump);
+      if ((message.header.flags & NLM_F_DUMP_INTR) !== 0) dump.inconsistent = true;
+    }
+    switch (message.kind) {
+      case "link": {
+        const event = toLinkEvent(message, isDumpReply);
+        observer?.messages?.(message.header.type === 16 ? "RTM_NEWLINK" : "RTM_DELLINK", 1);
+        if (!event) return;
+        if (isDumpReply) dump.seenNames.add(event.name);
+        const last = segments.at(-1);
+        if (last?.kind === "events") last.events.push(event);
+        else segments.push({ kind: "events", events: [event] });
+        return;
+      }
+      case "done":
+        observer?.messages?.("NLMSG_DONE", 1);
+        if (isDumpReply) this.#finishDump(dump, segments);
+        return;
+      case "error":
+        observer?.messages?.("NLMSG_ERROR", 1);
+        if (isDumpReply && message.errno !== 0) {
+          this.#failDump(dump, `kernel returned errno ${message.errno}`);
+        }
+        return;
+      case "other":
+        observer?.messages?.("other", 1);
+        return;
+    }
+  }
+
+  #startDump(reason: DumpReason, attempt: number): void {
+    const sequence = ++this.#sequence;
+    const dump: ActiveDump = {
+      sequence,
+      reason,
+      attempt,
+      inconsistent: false,
+      seenNames: new Set(),
+      timer: undefined,
+    };
+    this.#dump = dump;
+    this.#restartDumpTimer(dump);
+    this.#options.observer?.dumpStarted?.(reason, attempt);
+    log.info("Requesting link dump", { reason, attempt, sequence });
+    try {
+      this.#options.socket.send(encodeGetLinkDump(sequence));
+    } catch (error) {
+      this.#failDump(dump, String(error));
+    }
+  }
+
+  #restartDumpTimer(dump: ActiveDump): void {
+    clearTimeout(dump.timer);
+    dump.timer = setTimeout(
+      () => this.#failDump(dump, `no reply for ${this.#options.dumpTimeoutMs} ms`),
+      this.#options.dumpTimeoutMs,
+    );
+  }
+
+  #finishDump(dump: ActiveDump, segments: MonitorSegment[]): void {
+    clearTimeout(dump.timer);
+    this.#dump = undefined;
+    if (dump.inconsistent) {
+      this.#retry(dump, "the dump was interrupted or events were lost during it");
+      return;
+    }
+    segments.push({
+      kind: "dump-done",
+      reason: dump.reason,
+      seenNames: dump.seenNames,
+      attempt: dump.attempt,
+    });
+    this.#startQueued();
+  }
+
+  #failDump(dump: ActiveDump, cause: string): void {
+    if (this.#dump !== dump) return;
+    clearTimeout(dump.timer);
+    this.#dump = undefined;
+    this.#options.observer?.dumpFailed?.(dump.reason, cause);
+    this.#retry(dump, cause);
+  }
+
+  #retry(dump: ActiveDump, cause: string): void {
+    if (this.#closed) return;
+    const queued = this.#queued;
+    this.#queued = undefined;
+    if (dump.attempt >= this.#options.maxAttempts) {
+      log.error("Link dump failed too often, waiting for the next fault to resync", {
+        reason: dump.reason,
+        attempts: dump.attempt,
+        cause,
+      });
+      if (queued) this.#startDump(queued.reason, 1);
+      return;
+    }
+    const delayMs = Math.min(100 * 2 ** (dump.attempt - 1), 5000);
+    log.warning("Link dump incomplete, retrying", {
+      reason: dump.reason,
+      attempt: dump.attempt + 1,
+      delay_ms: delayMs,
+      cause,
+    });
+    this.#retryTimer = setTimeout(() => {
+      this.#retryTimer = undefined;
+      this.#startDump(dump.reason, dump.attempt + 1);
+    }, delayMs);
+  }
+
+  #startQueued(): void {
+    const queued = this.#queued;
+    this.#queued = undefined;
+    if (queued) this.#startDump(queued.reason, queued.attempt);
+  }
+}
