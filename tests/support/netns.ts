@@ -52,13 +52,22 @@ export interface Namespace {
   addPort(name: string, options?: AddPortOptions): Promise<AddedPort>;
   /** Reads the interface index of `name`. */
   ifindex(name: string): Promise<number>;
-  /** Reads the `IFF_*` flag word of `name` from sysfs (UP 0x1, RUNNING 0x40). */
+  /**
+   * Reads the `IFF_*` flag word of `name` as an RTM_NEWLINK message would carry it
+   * (UP 0x1, RUNNING 0x40, LOWER_UP 0x10000), derived from sysfs because `ip` hides RUNNING.
+   */
   flags(name: string): Promise<number>;
   /** Runs many `ip` commands in one process (`ip -n <name> -batch -`), for fast flaps. */
   batch(commands: string[]): Promise<void>;
   /** Deletes the namespace and every interface in it. Safe to call twice. */
   delete(): Promise<void>;
 }
+
+/** Interface flag bits of `<linux/if.h>`. */
+const IFF_UP = 0x1;
+const IFF_RUNNING = 0x40;
+const IFF_LOWER_UP = 0x10000;
+const IFF_DORMANT = 0x20000;
 
 /** Linux interface names hold at most 15 bytes (IFNAMSIZ 16 with the final NUL). */
 const IFNAMSIZ_MAX_CHARS = 15;
@@ -128,10 +137,21 @@ class TestNamespace implements Namespace {
   }
 
   async flags(name: string): Promise<number> {
-    const text = await this.exec(["cat", `/sys/class/net/${name}/flags`]);
-    const flags = Number.parseInt(text.trim(), 16);
-    if (Number.isNaN(flags)) {
+    // sysfs `flags` holds the configured flags only; the kernel adds RUNNING, LOWER_UP and
+    // DORMANT when it reports a link (dev_get_flags), so they are derived here the same way.
+    const script =
+      'cd "/sys/class/net/$1" && cat flags operstate && (cat carrier 2>/dev/null || echo 0)';
+    const text = await this.exec(["sh", "-c", script, "sh", name]);
+    const [flagsText = "", operstate = "", carrier = ""] = text.trim().split("\n");
+    const configured = Number.parseInt(flagsText, 16);
+    if (Number.isNaN(configured)) {
       throw new Error(`Read flags of ${name} in ${this.name} failed: sysfs gave "${text.trim()}"`);
+    }
+    let flags = configured & ~(IFF_RUNNING | IFF_LOWER_UP | IFF_DORMANT);
+    if ((configured & IFF_UP) !== 0) {
+      if (operstate === "up" || operstate === "unknown") flags |= IFF_RUNNING;
+      if (carrier === "1") flags |= IFF_LOWER_UP;
+      if (operstate === "dormant") flags |= IFF_DORMANT;
     }
     return flags;
   }
