@@ -1,10 +1,10 @@
 /**
- * Test-side emulation of swss-common's ConsumerStateTable pop (contract §2.6).
+ * Test-side emulation of the pop that swss-common's ConsumerStateTable runs for orchagent.
  *
  * A ProducerStateTable writer only stages data: the key goes into `<T>_KEY_SET`, the fields
  * into the temp hash `_<T>:<key>`. The final hash `<T>:<key>` that other daemons read
  * appears only when orchagent pops. This module's Lua script performs the pop steps listed
- * in the contract, written for this project, and runs them atomically on the server.
+ * by swss-common, written anew for this project, and runs them atomically on the server.
  *
  * @module
  */
@@ -48,7 +48,7 @@ return result
 /** Options of {@linkcode ConsumerStateTable}. */
 export interface ConsumerStateTableOptions {
   /**
-   * Largest number of keys one pop takes; orchagent's `gBatchSize` default.
+   * Maximum number of keys one pop takes. The default is orchagent's `gBatchSize`.
    * @default {128}
    */
   batchSize?: number;

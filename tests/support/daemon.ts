@@ -13,7 +13,7 @@ import type { Namespace } from "./netns.ts";
 
 /** Options of {@linkcode startDaemon}. */
 export interface StartDaemonOptions {
-  /** Namespace the daemon runs in; it sees only that namespace's links. */
+  /** Namespace the daemon runs in. The daemon receives link events of this namespace only. */
   namespace: Namespace;
   /** SONiC `database_config.json` path, passed as `--db-config`. */
   dbConfigPath: string;
@@ -21,7 +21,7 @@ export interface StartDaemonOptions {
   configPath?: string;
   /** More command-line arguments, after the ones above. */
   args?: string[];
-  /** Extra environment variables; the test's own environment is inherited. */
+  /** Extra environment variables, added to the inherited environment of the test. */
   env?: Record<string, string>;
   /**
    * Script to run, absolute or relative to the repository root. Tests of this harness pass
@@ -39,7 +39,7 @@ export interface DaemonProcess {
   readonly lines: string[];
   /**
    * Resolves with the first line, printed before or after the call, that matches `pattern`.
-   * @throws {Error} When `timeoutMs` passes or the process exits first; the message ends
+   * @throws {Error} When `timeoutMs` passes or the process exits first. The message ends
    * with the last lines of the log.
    */
   waitForLine(pattern: RegExp, timeoutMs?: number): Promise<string>;
@@ -48,7 +48,7 @@ export interface DaemonProcess {
   /** Resolves when the process has exited and its output is fully read. */
   readonly exited: Promise<Deno.CommandStatus>;
   /**
-   * Sends SIGTERM and waits; sends SIGKILL when the process is still alive after
+   * Sends SIGTERM and waits, then sends SIGKILL when the process is still alive after
    * `timeoutMs` milliseconds (default 5000). Safe to call after the process exited.
    */
   stop(timeoutMs?: number): Promise<Deno.CommandStatus>;
@@ -61,7 +61,7 @@ export const REPO_ROOT: string = new URL("../../", import.meta.url).pathname.rep
  * Starts the daemon (or the given entry script) in `options.namespace`.
  *
  * @param options Namespace, database config and command line.
- * @returns The running process; call `stop()` in a `finally` block.
+ * @returns The running process. Call `stop()` in a `finally` block.
  */
 export function startDaemon(options: StartDaemonOptions): Promise<DaemonProcess> {
   const entry = options.entry ?? "main.ts";

@@ -3,8 +3,8 @@
  *
  * The daemon finds its databases the way swss-common does: through a JSON file that maps
  * each database name to a Redis instance, a logical DB number and a key separator
- * (contract §1). This file holds the default map of contract §1.2 and writes it for one
- * test instance reachable through a unix socket.
+ * (swss-common `SonicDBConfig`). This file contains the default map of the sample file
+ * that swss-common ships, and writes it for one test instance on a unix socket.
  *
  * @module
  */
@@ -27,9 +27,9 @@ export interface DatabaseConfig {
 }
 
 /**
- * The default DB map of contract §1.2, every database on instance `redis`.
+ * Default DB map of swss-common's sample `database_config.json`, every database on `redis`.
  *
- * The CHASSIS_* databases use `redis_chassis` on a real chassis; tests have one server, so
+ * The CHASSIS_* databases use `redis_chassis` on a real chassis. Tests have one server, so
  * they point at `redis` too.
  */
 export const DEFAULT_DATABASES: Readonly<Record<string, Readonly<DatabaseEntry>>> = {
@@ -87,8 +87,8 @@ export function databaseId(dbName: string): number {
   const entry = DEFAULT_DATABASES[dbName];
   if (entry === undefined) {
     throw new RangeError(
-      `Look up database "${dbName}" failed: the name is not in the default map; ` +
-        `use one of ${Object.keys(DEFAULT_DATABASES).join(", ")}`,
+      `Look up database "${dbName}" failed: the name is not in the default map. ` +
+        `Use one of ${Object.keys(DEFAULT_DATABASES).join(", ")}`,
     );
   }
   return entry.id;

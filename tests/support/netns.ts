@@ -44,7 +44,7 @@ export interface Namespace {
    */
   run(args: string[]): Promise<string>;
   /**
-   * Runs any program inside the namespace (`ip netns exec <name> ...command`); returns stdout.
+   * Runs any program inside the namespace (`ip netns exec <name> ...command`) and returns stdout.
    * @throws {Error} With the program's stderr when it fails.
    */
   exec(command: string[]): Promise<string>;
@@ -76,7 +76,7 @@ const IFNAMSIZ_MAX_CHARS = 15;
  * Creates a network namespace named `<prefix>-<8 random hex digits>`.
  *
  * @param prefix Start of the name, to tell which test left a namespace behind.
- * @returns The namespace; call `delete()` in a `finally` block.
+ * @returns The namespace. Call `delete()` in a `finally` block.
  * @throws {Error} When `ip netns add` fails (not root, or iproute2 missing).
  */
 export async function createNamespace(prefix = "psd"): Promise<Namespace> {
@@ -137,7 +137,7 @@ class TestNamespace implements Namespace {
   }
 
   async flags(name: string): Promise<number> {
-    // sysfs `flags` holds the configured flags only; the kernel adds RUNNING, LOWER_UP and
+    // sysfs `flags` contains the configured flags only. The kernel adds RUNNING, LOWER_UP and
     // DORMANT when it reports a link (dev_get_flags), so they are derived here the same way.
     const script =
       'cd "/sys/class/net/$1" && cat flags operstate && (cat carrier 2>/dev/null || echo 0)';
@@ -172,7 +172,7 @@ class TestNamespace implements Namespace {
   }
 }
 
-/** Runs a program to completion; returns stdout or throws with stderr. */
+/** Runs a program to completion and returns stdout, or throws with stderr. */
 async function runProgram(
   program: string,
   args: string[],

@@ -3,7 +3,7 @@
  *
  * The daemon's APPL_DB writes stay staged until a consumer pops them, and its own logic
  * depends on that pop: a port counts as known only once the final `PORT_TABLE:<port>` hash
- * exists (contract §4.3). Tests pop by hand with `popOnce()`, or let this stand-in pop on
+ * exists. Tests pop by hand with `popOnce()`, or let this stand-in pop on
  * every `PORT_TABLE_CHANNEL@0` message like the real orchagent with `startAuto()`.
  *
  * @module
@@ -25,7 +25,7 @@ export class Orchagent {
   #queue: Promise<void> = Promise.resolve();
   #errors: unknown[] = [];
 
-  /** @param client A client on APPL_DB; the stand-in borrows it and never closes it. */
+  /** @param client A client on APPL_DB. The stand-in borrows it and does not close it. */
   constructor(client: Redis) {
     this.#client = client;
     this.#table = new ConsumerStateTable(client, "PORT_TABLE");

@@ -50,7 +50,7 @@ export interface RecorderOptions {
 
 /** A running recorder. */
 export interface Recorder {
-  /** Commands in execution order; the recorder's own commands are left out. */
+  /** Commands in execution order, without the recorder's own commands. */
   readonly commands: RecordedCommand[];
   /** Keyspace notifications in delivery order. */
   readonly events: KeyspaceEvent[];
@@ -75,7 +75,7 @@ export interface Recorder {
  *
  * @param server The test server to watch.
  * @param options Which sources to record.
- * @returns The recorder; call `stop()` in a `finally` block.
+ * @returns The recorder. Call `stop()` in a `finally` block.
  */
 export async function startRecorder(
   server: RedisServer,
@@ -262,7 +262,7 @@ const MULTI_KEY_COMMANDS = new Set([
  * Parses one MONITOR line: `+<time> [<db> <source>] "arg" "arg" ...`.
  *
  * Arguments are quoted with C-style escapes (`\"`, `\\`, `\n`, `\r`, `\t`, `\a`, `\b`,
- * `\xHH`); bytes are decoded as UTF-8.
+ * `\xHH`). Bytes are decoded as UTF-8.
  *
  * @throws {SyntaxError} When the line does not have that shape.
  */

@@ -2,7 +2,7 @@
  * A private `redis-server` per test, reachable only through a unix socket.
  *
  * SONiC daemons talk to Redis through the unix socket named in `database_config.json`
- * (contract §1.4). Each test gets its own server in a fresh temporary folder, configured the
+ * (swss-common `DBConnector` default). Each test gets its own server in a fresh temporary folder, configured the
  * way SONiC runs it (keyspace notifications `AKE`, no persistence), plus a matching
  * `database_config.json` to hand to the daemon.
  *
@@ -30,24 +30,24 @@ export interface StartRedisOptions {
 
 /** A running test Redis server and the clients opened on it. */
 export interface RedisServer {
-  /** Temporary folder holding the socket, config files and server log; removed by `stop()`. */
+  /** Temporary folder with the socket, config files and server log, removed by `stop()`. */
   readonly dir: string;
-  /** Unix socket path; the same across `restart()`. */
+  /** Unix socket path, the same across `restart()`. */
   readonly socketPath: string;
-  /** PID of the current `redis-server` process; changes on `restart()`. */
+  /** PID of the current `redis-server` process, which changes on `restart()`. */
   readonly pid: number;
   /** Path of the SONiC `database_config.json` pointing at this server. */
   readonly dbConfigPath: string;
   /**
-   * Opens an ioredis client on the database named `dbName` (e.g. `CONFIG_DB`); `stop()`
-   * closes it. Clients reconnect by themselves after `kill()` and `restart()`.
+   * Opens an ioredis client on the database named `dbName` (e.g. `CONFIG_DB`).
+   * `stop()` closes it. Clients reconnect by themselves after `kill()` and `restart()`.
    */
   client(dbName: string): Redis;
   /** Closes clients, ends the server with SIGTERM (SIGKILL after 5 s) and removes `dir`. */
   stop(): Promise<void>;
   /** Ends the server with SIGKILL, like a crash, and removes the stale socket file. */
   kill(): Promise<void>;
-  /** Starts a new server on the same socket path; stops the current one first if running. */
+  /** Starts a new server on the same socket path, after stopping the current one. */
   restart(): Promise<void>;
 }
 
@@ -58,7 +58,7 @@ const STOP_GRACE_MS = 5000;
  * answers PING.
  *
  * @param options Binary, readiness bound and extra config lines.
- * @returns The running server; call `stop()` in a `finally` block.
+ * @returns The running server. Call `stop()` in a `finally` block.
  * @throws {Error} When the server exits early or does not answer within the bound.
  */
 export async function startRedis(options: StartRedisOptions = {}): Promise<RedisServer> {
@@ -202,7 +202,7 @@ class TestRedisServer implements RedisServer {
   }
 }
 
-/** Sends one inline PING over a fresh unix connection; true when the reply is `+PONG`. */
+/** Sends one inline PING over a fresh unix connection and checks for `+PONG`. */
 async function answersPing(socketPath: string): Promise<boolean> {
   let conn: Deno.UnixConn | undefined;
   try {

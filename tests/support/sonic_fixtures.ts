@@ -1,5 +1,5 @@
 /**
- * Redis seeds and reads shared by the scenario tests (docs/scenarios.md conventions).
+ * Redis seeds and reads shared by the scenario tests.
  *
  * CONFIG_DB ports are `PORT|<name>` hashes. "Visible" APPL_DB ports are final
  * `PORT_TABLE:<name>` hashes, the state left after orchagent has popped. STATE_DB ports are
@@ -54,7 +54,7 @@ export async function seedConfigPorts(
  *
  * @param applDb A client on APPL_DB.
  * @param names Port names.
- * @param fields Fields for every port; must hold at least one field (Redis has no empty hash).
+ * @param fields Fields for every port, at least one (Redis has no empty hash).
  * @throws {RangeError} When `fields` is empty.
  */
 export async function seedVisibleApplPorts(

@@ -54,7 +54,7 @@ async function assertRejects<E extends Error = Error>(
 const IFF_UP = 0x1;
 const IFF_RUNNING = 0x40;
 
-// Producer side of contract §2.3 and §2.4, written out so that the tests stage data the
+// Producer side of swss-common's ProducerStateTable set and del, written out so that the tests stage data the
 // way portsyncd's ProducerStateTable does.
 const PRODUCER_SET_LUA = `
 local added = redis.call('SADD', KEYS[2], ARGV[2])
@@ -159,7 +159,7 @@ Deno.test("redis server kill and restart", async () => {
     assert(!(await Deno.stat(redis.socketPath).then(() => true, () => false)));
     await redis.restart();
     assert(redis.pid !== firstPid);
-    // The old client reconnects on its own; the data is gone (no persistence).
+    // The old client reconnects by itself. The data is gone because nothing is saved.
     const value = await waitFor(
       () => stateDb.get("before").then((v) => v === null ? "gone" : v, () => undefined),
       { message: "STATE_DB client to reconnect", timeoutMs: 5000 },
@@ -343,7 +343,7 @@ Deno.test("recorder sees script and MULTI commands", async () => {
       await recorder.sync();
 
       const hsets = recorder.commandsOn(6, "PORT_TABLE|Ethernet0");
-      assertEquals(hsets.map((c) => c.args), [[
+      assertEquals(hsets.map((command) => command.args), [[
         "hset",
         "PORT_TABLE|Ethernet0",
         "state",
@@ -352,18 +352,29 @@ Deno.test("recorder sees script and MULTI commands", async () => {
         "9100",
       ]]);
       assert(hsets[0]!.source.startsWith("unix:"), hsets[0]!.source);
-      assertEquals(recorder.eventsOn(6, "PORT_TABLE|Ethernet0").map((e) => e.event), ["hset"]);
+      assertEquals(recorder.eventsOn(6, "PORT_TABLE|Ethernet0").map((event) => event.event), [
+        "hset",
+      ]);
 
-      const scripted = recorder.commands.filter((c) => c.source === "lua").map((c) => c.args);
+      const scripted = recorder.commands.filter((command) => command.source === "lua").map((
+        command,
+      ) => command.args);
       assertEquals(scripted, [
         ["SADD", "PORT_TABLE_KEY_SET", "Ethernet0"],
         ["HSET", "_PORT_TABLE:Ethernet0", "speed", "100000"],
         ["PUBLISH", "PORT_TABLE_CHANNEL@0", "G"],
       ]);
       assertEquals(recorder.commandsOn(0, "PORT_TABLE_KEY_SET").length, 2); // EVAL and SADD
-      assertEquals(recorder.commandsOn(6, "PORT_TABLE|Ethernet4").map((c) => c.args[0]), ["hset"]);
-      assertEquals(recorder.commandsOn(6, "gone").map((c) => c.args[0]), ["del"]);
-      assert(recorder.commands.every((c) => !c.args.some((a) => a.includes("recorder-sync"))));
+      assertEquals(
+        recorder.commandsOn(6, "PORT_TABLE|Ethernet4").map((command) => command.args[0]),
+        ["hset"],
+      );
+      assertEquals(recorder.commandsOn(6, "gone").map((command) => command.args[0]), ["del"]);
+      assert(
+        recorder.commands.every((command) =>
+          !command.args.some((arg) => arg.includes("recorder-sync"))
+        ),
+      );
     } finally {
       await recorder.stop();
     }
@@ -419,7 +430,7 @@ Deno.test("waitFor timeout names value", async () => {
 
 Deno.test("daemon runner with stand-in", async () => {
   const ns = await createNamespace("hx");
-  const stand_in = "tests/support/testdata/stand_in_daemon.ts";
+  const standIn = "tests/support/testdata/stand_in_daemon.ts";
   try {
     await ns.addPort("Ethernet0");
     const daemon = await startDaemon({
@@ -428,7 +439,7 @@ Deno.test("daemon runner with stand-in", async () => {
       configPath: "/tmp/portsyncd.toml",
       args: ["--verbose"],
       env: { STAND_IN_MARK: "yes" },
-      entry: stand_in,
+      entry: standIn,
     });
     try {
       await daemon.waitForLine(/^ready$/, 20_000);
@@ -464,7 +475,7 @@ Deno.test("daemon runner with stand-in", async () => {
       namespace: ns,
       dbConfigPath: "/tmp/db.json",
       args: ["--ignore-sigterm"],
-      entry: stand_in,
+      entry: standIn,
     });
     try {
       await stubborn.waitForLine(/^ready$/, 20_000);
@@ -479,7 +490,7 @@ Deno.test("daemon runner with stand-in", async () => {
       namespace: ns,
       dbConfigPath: "/tmp/db.json",
       args: ["--exit-now", "3"],
-      entry: stand_in,
+      entry: standIn,
     });
     try {
       await assertRejects(

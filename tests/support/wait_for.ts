@@ -10,7 +10,7 @@
 
 /** Options of {@linkcode waitFor}. */
 export interface WaitForOptions {
-  /** What is awaited, in words; it opens the timeout message. */
+  /** Description of what is awaited, used at the start of the timeout message. */
   message: string;
   /**
    * Upper bound of the whole wait, in milliseconds.
@@ -46,10 +46,10 @@ export class WaitForTimeoutError extends Error {
 /**
  * Polls `probe` until it returns a value other than `undefined` or `false`, and returns it.
  *
- * A probe that throws counts as "not yet"; its last error is kept as the timeout's `cause`.
+ * A probe that throws counts as "not yet". Its last error becomes the timeout's `cause`.
  * The probe runs at least once, even with `timeoutMs: 0`.
  *
- * @param probe Reads the state under test; returns the awaited value or `undefined`/`false`.
+ * @param probe Reads the state under test and returns the awaited value or `undefined`/`false`.
  * @param options What is awaited and the time bounds.
  * @returns The first usable value.
  * @throws {WaitForTimeoutError} When `timeoutMs` passed without a usable value.

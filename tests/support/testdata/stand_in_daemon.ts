@@ -1,8 +1,8 @@
 /**
  * Stand-in for the daemon, used only to test the daemon runner.
  *
- * Prints its arguments, one environment variable and the links it sees to stderr, then
- * waits for SIGTERM. With `--ignore-sigterm` it keeps running after SIGTERM; with
+ * Prints its arguments, one environment variable and the names of its links to stderr, then
+ * waits for SIGTERM. With `--ignore-sigterm` it keeps running after SIGTERM. With
  * `--exit-now <code>` it exits at once.
  *
  * @module
