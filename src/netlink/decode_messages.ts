@@ -31,7 +31,8 @@ export interface DecodeMessagesResult {
  * message boundary is then unknown. An empty datagram counts as a bad header.
  *
  * @param datagram The bytes of one receive call.
- * @returns The decoded messages and the errors. Bad input never throws.
+ * @returns The decoded messages and the errors. Bad input is reported in `errors`, not
+ * thrown, which decode_fuzz_test.ts checks on mutated captures.
  */
 export function decodeMessages(
   datagram: Uint8Array,

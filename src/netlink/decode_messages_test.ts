@@ -51,7 +51,7 @@ function concat(...parts: Uint8Array[]): Uint8Array {
   return bytes;
 }
 
-/** A valid header that declares `length` bytes, followed by `size - 16` zero bytes. */
+/** Builds a valid header that declares `length` bytes, followed by `size - 16` zero bytes. */
 function headerDeclaring(length: number, size: number, type = 3): Uint8Array {
   const bytes = new Uint8Array(size);
   encodeHeader({ length, type, flags: 0, sequence: 0, portId: 0 }, bytes, 0);
