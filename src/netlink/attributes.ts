@@ -47,7 +47,7 @@ const utf8 = new TextDecoder("utf-8");
  * first attribute whose header or length does not fit the range.
  *
  * @example
- * ```ts
+ * ```ts ignore
  * const decoder = new AttributeDecoder(datagram, 32, header.length, { names: { 4: "IFLA_MTU" } });
  * for (const attribute of decoder) {
  *   if (attribute.type === 4) mtu = decoder.uint32(attribute);
@@ -155,8 +155,8 @@ export class AttributeDecoder implements Iterable<NetlinkAttribute> {
   }
 
   /**
-   * Reads a string payload as UTF-8, cut at the first NUL. Invalid UTF-8 becomes U+FFFD, so
-   * this getter never fails.
+   * Reads a string payload as UTF-8, cut at the first NUL. Invalid UTF-8 decodes to U+FFFD
+   * instead of raising an error.
    */
   string(attribute: NetlinkAttribute): string {
     const nul = attribute.payload.indexOf(0);

@@ -100,7 +100,9 @@ Deno.test("uint32 honours NLA_F_NET_BYTEORDER", () => {
   );
   const decoder = new AttributeDecoder(bytes, 0, bytes.length);
   const [host, network, port] = collect(decoder);
-  assert.ok(host && network && port);
+  assert.ok(host);
+  assert.ok(network);
+  assert.ok(port);
   assert.equal(decoder.uint32(host), 9100);
   assert.equal(decoder.uint32(network), 9100);
   assert.equal(decoder.uint16(port), 0x1234);
@@ -116,7 +118,8 @@ Deno.test("typed getters check exact size", () => {
     messageType: 16,
   });
   const [mtu, operState] = collect(atOffset);
-  assert.ok(mtu && operState);
+  assert.ok(mtu);
+  assert.ok(operState);
   assertDecodeError(
     () => atOffset.uint32(mtu),
     "Failed to decode IFLA_MTU in message type 16 at offset 12: expected 4 bytes, got 2",
@@ -132,7 +135,8 @@ Deno.test("string trims NUL and decodes UTF-8", () => {
   const bytes = attributes([4 + name.length + 1, 3, ...name, 0, 0], [7, 3, 0x61, 0x62, 0x63, 0]);
   const decoder = new AttributeDecoder(bytes, 0, bytes.length);
   const [first, second] = collect(decoder);
-  assert.ok(first && second);
+  assert.ok(first);
+  assert.ok(second);
   assert.equal(decoder.string(first), "Ethernet\u00e9");
   assert.equal(decoder.string(second), "abc");
 });

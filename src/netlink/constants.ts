@@ -31,9 +31,9 @@ export const NLMSG_OVERRUN = 0x4;
 export const NLM_F_REQUEST = 0x1;
 /** Header flag: the message is part of a multipart reply that ends with `NLMSG_DONE`. */
 export const NLM_F_MULTI = 0x2;
-/** Header flag: the sender asks for an acknowledgement. */
+/** Header flag: the sender requests an acknowledgement. */
 export const NLM_F_ACK = 0x4;
-/** Header flag: the sender asks the kernel to echo the request to its listeners. */
+/** Header flag: the sender requests that the kernel echo the request to its listeners. */
 export const NLM_F_ECHO = 0x8;
 /** Header flag: the dump was interrupted because the data changed, so it may be inconsistent. */
 export const NLM_F_DUMP_INTR = 0x10;

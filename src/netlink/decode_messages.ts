@@ -28,10 +28,11 @@ export interface DecodeMessagesResult {
  * A message with a valid header but a malformed body is recorded in `errors` and skipped, and
  * decoding goes on at the next aligned message. A bad header (fewer than 16 bytes left,
  * `nlmsg_len` below 16 or past the end) is recorded and ends decoding, because the next
- * message boundary is then unknown.
+ * message boundary is then unknown. An empty datagram counts as a bad header.
  *
  * @param datagram The bytes of one receive call.
- * @returns The decoded messages and the errors. Bad input never throws.
+ * @returns The decoded messages and the errors. Bad input is reported in `errors`, not
+ * thrown, which decode_fuzz_test.ts checks on mutated captures.
  */
 export function decodeMessages(
   datagram: Uint8Array,
@@ -39,7 +40,8 @@ export function decodeMessages(
   const messages: NetlinkMessage[] = [];
   const errors: NetlinkDecodeError[] = [];
   let offset = 0;
-  while (offset < datagram.length) {
+  // An empty datagram still goes through decodeHeader once, so it is reported, not ignored.
+  do {
     let header: NetlinkHeader;
     try {
       header = decodeHeader(datagram, offset);
@@ -56,7 +58,7 @@ export function decodeMessages(
     }
     // decodeHeader checked that header.length >= 16, so the loop always moves forward.
     offset += nlmsgAlign(header.length);
-  }
+  } while (offset < datagram.length);
   return { messages, errors };
 }
 

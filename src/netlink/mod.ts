@@ -3,14 +3,25 @@
  * I/O, logging or clock reads, so the socket layer and tests can share it.
  *
  * ```ts
- * import { decodeMessages, encodeGetLinkDump } from "./mod.ts";
- *
- * const request = encodeGetLinkDump(1); // send on a NETLINK_ROUTE socket
- * const { messages, errors } = decodeMessages(datagram); // for each received datagram
- * for (const message of messages) {
- *   if (message.kind === "link") console.log(message.index, message.name, message.mtu);
- * }
- * ```
+import { decodeMessages, encodeLinkMessage, RTM_NEWLINK } from "./mod.ts";
+
+// Build a link event the way the kernel would send it, then decode it.
+const datagram = encodeLinkMessage({
+  type: RTM_NEWLINK,
+  headerFlags: 0,
+  sequence: 0,
+  portId: 0,
+  family: 0,
+  deviceType: 1,
+  index: 3,
+  flags: 0,
+  change: 0,
+  name: "Ethernet0",
+  mtu: 9100,
+});
+const { messages, errors } = decodeMessages(datagram);
+// messages: [{ kind: "link", index: 3, name: "Ethernet0", mtu: 9100, ... }], errors: []
+```
  *
  * @module
  */

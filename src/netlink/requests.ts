@@ -45,7 +45,7 @@ export function encodeGetLinkDump(sequence: number): Uint8Array {
 /**
  * Encodes the request that `ip link set DEV down` sends: `RTM_NEWLINK` with
  * `NLM_F_REQUEST | NLM_F_ACK`, `ifi_index` set, `ifi_flags` 0 and `ifi_change` `IFF_UP`, so
- * only the up bit changes. The kernel answers with `NLMSG_ERROR` (errno 0 on success).
+ * only the up bit changes. The kernel replies with `NLMSG_ERROR` (errno 0 on success).
  *
  * @param sequence `nlmsg_seq` that the acknowledgement will carry, a u32.
  * @param ifindex Index of the interface to bring down, from 1 to 2^31 - 1.

@@ -1,8 +1,8 @@
 /**
  * The reply to the request that `encodeGetLinkDump(1)` builds, sent from a NETLINK_ROUTE
- * socket in a network namespace holding lo (1), veth p0 (2), its peer Ethernet0 (3, MTU
- * 9100, master 4) and bridge `Bridge` (4, MTU 9100), as set up by
- * testdata/capture_rtnetlink.py. The kernel sent three datagrams.
+ * socket by testdata/capture_rtnetlink.py. The network namespace contained lo (1), veth p0
+ * (2), its peer Ethernet0 (3, MTU 9100, master 4) and bridge `Bridge` (4, MTU 9100). The
+ * kernel sent three datagrams.
  * Kernel: Linux 6.18.44 (x86-64, little-endian).
  *
  * @module
@@ -243,7 +243,7 @@ export const LINK_DUMP_DONE: Uint8Array = new Uint8Array([
 /**
  * A multi-message datagram that ends in `NLMSG_DONE`: part 2 followed by the `NLMSG_DONE`.
  * NOTE: Linux 6.18 sends the `NLMSG_DONE` of a link dump in its own datagram, so this
- * concatenation of two captured datagrams stands in for kernels or families that append it.
+ * concatenation of two captured datagrams replaces a capture of one that carries both.
  */
 export const LINK_DUMP_WITH_DONE: Uint8Array = new Uint8Array([
   ...LINK_DUMP_PART_2,
