@@ -151,7 +151,38 @@ export function keySetAdds(recorder: Recorder): string[] {
     .map((command) => command.args[2]!);
 }
 
-/** STATE_DB (db 6) commands that touch `PORT_TABLE|<name>`, from MONITOR records. */
+/** Commands that only read, left out of {@linkcode stateWrites}. */
+const READ_COMMANDS = new Set(["HGETALL", "HGET", "EXISTS", "HEXISTS", "KEYS", "TYPE"]);
+
+/** STATE_DB (db 6) commands that change `PORT_TABLE|<name>`, from MONITOR records. */
 export function stateWrites(recorder: Recorder, name: string): string[][] {
-  return recorder.commandsOn(6, `PORT_TABLE|${name}`).map((command) => command.args);
+  return recorder.commandsOn(6, `PORT_TABLE|${name}`)
+    .map((command) => command.args)
+    .filter((args) => !READ_COMMANDS.has(args[0]?.toUpperCase() ?? ""));
+}
+
+/**
+ * Brings the world to steady state: CONFIG_DB P2-style ports, their APPL_DB entries visible,
+ * orchagent popping, the daemon started and PortInitDone popped.
+ */
+export async function startSteady(
+  world: World,
+  ports: Readonly<Record<string, Readonly<Record<string, string>>>>,
+): Promise<DaemonProcess> {
+  for (const [name, fields] of Object.entries(ports)) {
+    await world.configDb.hset(`PORT|${name}`, fields);
+    await world.applDb.hset(`PORT_TABLE:${name}`, fields);
+  }
+  await world.orchagent.startAuto();
+  const daemon = await world.start();
+  await waitFor(async () => await world.applDb.exists("PORT_TABLE:PortInitDone") === 1, {
+    message: "PortInitDone popped",
+    timeoutMs: 5000,
+  });
+  return daemon;
+}
+
+/** Pauses for `ms` milliseconds, for waits where nothing observable should happen. */
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }
