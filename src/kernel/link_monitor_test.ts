@@ -219,7 +219,7 @@ Deno.test("B20 message without IFLA_MTU", async () => {
   });
 });
 
-Deno.test("vlan and bond kinds with port names", async () => {
+Deno.test("vlan and bond kinds handled", async () => {
   await withPipeline([], async ({ socket, appl, state }) => {
     // intfmgrd owns the sub-port entry; a NEWLINK without an APPL_DB port entry writes nothing.
     await state.hset("PORT_TABLE|Ethernet0.10", { state: "ok" });
