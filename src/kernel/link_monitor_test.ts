@@ -1,0 +1,274 @@
+import type { Redis } from "ioredis";
+import { assertEquals } from "../../tests/assert.ts";
+import { startRedis } from "../../tests/support/redis_server.ts";
+import { ApplPortTable, StatePortTable } from "../daemon/redis_port_tables.ts";
+import { encodeHeader } from "../netlink/header.ts";
+import { encodeLinkMessage, type LinkMessageInput } from "../netlink/encode_link_message.ts";
+import { LinkFilter } from "../sync/link_filter.ts";
+import { PortStateStore } from "../sync/port_state_store.ts";
+import { PortSync } from "../sync/port_sync.ts";
+import { LinkMonitor, type MonitorSegment } from "./link_monitor.ts";
+import type { MonitorSocket } from "./monitor_socket.ts";
+
+type Batch = Awaited<ReturnType<MonitorSocket["receiveBatch"]>>;
+
+/** A socket that hands out queued datagrams and tells when the monitor waits for more. */
+class FakeSocket implements MonitorSocket {
+  readonly sent: Uint8Array[] = [];
+  #queue: Batch[] = [];
+  #reader: ((batch: Batch) => void) | undefined;
+  #idle: Array<() => void> = [];
+
+  send(bytes: Uint8Array): void {
+    this.sent.push(bytes);
+  }
+
+  receiveBatch(): Promise<Batch> {
+    const next = this.#queue.shift();
+    if (next) return Promise.resolve(next);
+    for (const idle of this.#idle.splice(0)) idle();
+    return new Promise((resolve) => this.#reader = resolve);
+  }
+
+  /** Queues one datagram per argument in one batch and waits until the monitor handled it. */
+  async deliver(...datagrams: Uint8Array[]): Promise<void> {
+    const idle = new Promise<void>((resolve) => this.#idle.push(resolve));
+    const batch: Batch = { kind: "data", datagrams, foreignSenders: 0, truncated: 0 };
+    const reader = this.#reader;
+    this.#reader = undefined;
+    if (reader) reader(batch);
+    else this.#queue.push(batch);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([
+      idle,
+      new Promise((_, reject) => {
+        timer = setTimeout(() => reject(new Error("Batch not handled within 2 s")), 2000);
+      }),
+    ]).finally(() => clearTimeout(timer));
+  }
+
+  close(): void {
+    this.#reader?.({ kind: "closed" });
+    this.#reader = undefined;
+  }
+}
+
+/** Flag words of the scenarios: DN, UPNC, UPR and the ones veth cannot show. */
+const DN = 0x1002;
+const UPNC = 0x1003;
+const UPR = 0x11043;
+
+function link(
+  type: "new" | "del",
+  name: string,
+  index: number,
+  flags: number,
+  extra: Partial<LinkMessageInput> = {},
+): Uint8Array {
+  return encodeLinkMessage({
+    type: type === "new" ? 16 : 17,
+    headerFlags: 0,
+    sequence: 0,
+    portId: 0,
+    family: 0,
+    deviceType: 1,
+    index,
+    flags,
+    change: 0,
+    name,
+    mtu: 9100,
+    ...extra,
+  });
+}
+
+function done(sequence: number): Uint8Array {
+  const bytes = new Uint8Array(20);
+  encodeHeader({ length: 20, type: 3, flags: 2, sequence, portId: 0 }, bytes, 0);
+  return bytes;
+}
+
+interface Pipeline {
+  socket: FakeSocket;
+  appl: Redis;
+  state: Redis;
+  sync: PortSync;
+  monitor: LinkMonitor;
+  announced: number;
+}
+
+/** Runs LinkMonitor -> PortSync -> a real redis-server, as the daemon wires them. */
+async function withPipeline(
+  pending: string[],
+  body: (pipeline: Pipeline) => Promise<void>,
+): Promise<void> {
+  const redis = await startRedis();
+  const socket = new FakeSocket();
+  try {
+    const appl = redis.client("APPL_DB");
+    const state = redis.client("STATE_DB");
+    const pipeline: Pipeline = {
+      socket,
+      appl,
+      state,
+      sync: undefined!,
+      monitor: undefined!,
+      announced: 0,
+    };
+    pipeline.sync = new PortSync({
+      filter: new LinkFilter(),
+      store: new PortStateStore(),
+      appl: new ApplPortTable(appl, ":"),
+      state: new StatePortTable(state, "|"),
+      announcePortInitDone: () => {
+        pipeline.announced++;
+        return Promise.resolve();
+      },
+      pendingPorts: new Set(pending),
+    });
+    const handle = async (segments: MonitorSegment[]) => {
+      for (const segment of segments) {
+        if (segment.kind === "events") await pipeline.sync.handleEvents(segment.events);
+        else await pipeline.sync.removeVanished(segment.seenNames);
+      }
+    };
+    const monitor = new LinkMonitor({
+      socket,
+      onBatch: handle,
+      dumpTimeoutMs: 1000,
+      maxAttempts: 1,
+    });
+    pipeline.monitor = monitor;
+    const running = monitor.run();
+    try {
+      await body(pipeline);
+    } finally {
+      monitor.close();
+      await running;
+    }
+  } finally {
+    await redis.stop();
+  }
+}
+
+async function hash(client: Redis, key: string): Promise<Record<string, string>> {
+  return await client.hgetall(key);
+}
+
+function quad(oper: string, admin: string, mtu = "9100"): Record<string, string> {
+  return { state: "ok", netdev_oper_status: oper, admin_status: admin, mtu };
+}
+
+Deno.test("B10 team netdev and LAG members", async () => {
+  await withPipeline(["Ethernet0", "Ethernet4"], async (pipeline) => {
+    const { socket, appl, state } = pipeline;
+    for (const name of ["Ethernet0", "Ethernet4"]) {
+      await appl.hset(`PORT_TABLE:${name}`, { admin_status: "up" });
+    }
+    await state.hset("PORT_TABLE|Ethernet0", quad("down", "down"));
+    await state.hset("PORT_TABLE|Ethernet4", quad("up", "up"));
+    await appl.hset("PORT_TABLE:PortChannel111", { admin_status: "up" });
+    await socket.deliver(link("new", "PortChannel111", 60, UPR, { linkKind: "team" }));
+    await socket.deliver(link("new", "Ethernet0", 30, UPNC, { master: 60 }));
+    assertEquals(await hash(state, "PORT_TABLE|Ethernet0"), quad("down", "up"));
+    await socket.deliver(link("new", "Ethernet0", 30, UPR, { master: 60 }));
+    assertEquals(await hash(state, "PORT_TABLE|Ethernet0"), quad("up", "up"));
+    assertEquals(await state.exists("PORT_TABLE|PortChannel111"), 0);
+    // The team netdev going away is teamsyncd's business too.
+    await state.hset("PORT_TABLE|PortChannel111", { state: "ok" });
+    await socket.deliver(link("del", "PortChannel111", 60, DN, { linkKind: "team" }));
+    assertEquals(await hash(state, "PORT_TABLE|PortChannel111"), { state: "ok" });
+
+    // Bridge part: the port leaves bridge 5 (AF_BRIDGE DELLINK with a master).
+    await socket.deliver(link("new", "Bridge", 5, UPR, { linkKind: "bridge" }));
+    await socket.deliver(link("new", "Ethernet4", 31, UPR, { master: 5 }));
+    await socket.deliver(link("del", "Ethernet4", 31, UPR, { family: 7, master: 5 }));
+    assertEquals(await hash(state, "PORT_TABLE|Ethernet4"), quad("up", "up"));
+    await socket.deliver(link("del", "Ethernet4", 31, UPR, { family: 7 }));
+    assertEquals(await hash(state, "PORT_TABLE|Ethernet4"), quad("up", "up"));
+    await socket.deliver(link("new", "Ethernet4", 31, UPR));
+    assertEquals(await hash(state, "PORT_TABLE|Ethernet4"), quad("up", "up"));
+    assertEquals(pipeline.announced, 1);
+  });
+});
+
+Deno.test("B11 flags without RUNNING", async () => {
+  await withPipeline(["Ethernet0"], async ({ socket, appl, state }) => {
+    await appl.hset("PORT_TABLE:Ethernet0", { admin_status: "up" });
+    const steps: Array<[number, Record<string, string>]> = [
+      [0x10003, quad("down", "up")],
+      [0x11043, quad("up", "up")],
+      [0x31003, quad("down", "up")],
+      [0x10002, quad("down", "down")],
+    ];
+    for (const [flags, expected] of steps) {
+      await socket.deliver(link("new", "Ethernet0", 30, flags));
+      assertEquals(await hash(state, "PORT_TABLE|Ethernet0"), expected, `flags ${flags}`);
+    }
+  });
+});
+
+Deno.test("B20 message without IFLA_MTU", async () => {
+  await withPipeline([], async ({ socket, appl, state }) => {
+    await appl.hset("PORT_TABLE:Ethernet0", { admin_status: "up", mtu: "1" });
+    await socket.deliver(link("new", "Ethernet0", 30, UPR));
+    assertEquals(await hash(state, "PORT_TABLE|Ethernet0"), quad("up", "up"));
+    await socket.deliver(link("new", "Ethernet0", 30, DN, { mtu: undefined }));
+    assertEquals(await hash(state, "PORT_TABLE|Ethernet0"), quad("down", "down"));
+    await socket.deliver(link("new", "Ethernet0", 30, UPR, { mtu: 9000 }));
+    assertEquals(await hash(state, "PORT_TABLE|Ethernet0"), quad("up", "up", "9000"));
+  });
+});
+
+Deno.test("vlan and bond kinds handled", async () => {
+  await withPipeline([], async ({ socket, appl, state }) => {
+    // intfmgrd owns the sub-port entry; a NEWLINK without an APPL_DB port entry writes nothing.
+    await state.hset("PORT_TABLE|Ethernet0.10", { state: "ok" });
+    await socket.deliver(link("new", "Ethernet0.10", 70, UPR, { linkKind: "vlan", master: 0 }));
+    assertEquals(await hash(state, "PORT_TABLE|Ethernet0.10"), { state: "ok" });
+    // Its DELLINK deletes the key, as upstream does.
+    await socket.deliver(link("del", "Ethernet0.10", 70, DN, { linkKind: "vlan" }));
+    assertEquals(await state.exists("PORT_TABLE|Ethernet0.10"), 0);
+    // A bond with a LAG name is not a team: it is handled like any port.
+    await appl.hset("PORT_TABLE:PortChannel5", { admin_status: "up" });
+    await socket.deliver(link("new", "PortChannel5", 71, UPR, { linkKind: "bond" }));
+    assertEquals(await hash(state, "PORT_TABLE|PortChannel5"), quad("up", "up"));
+  });
+});
+
+Deno.test("B22 rename removes old name", async () => {
+  await withPipeline([], async ({ socket, appl, state }) => {
+    await appl.hset("PORT_TABLE:Ethernet8", { admin_status: "up" });
+    await socket.deliver(link("new", "Ethernet8", 44, DN));
+    assertEquals(await hash(state, "PORT_TABLE|Ethernet8"), quad("down", "down"));
+    await socket.deliver(link("new", "Ethernet8tmp", 44, DN));
+    assertEquals(await state.keys("PORT_TABLE|*"), []);
+    await socket.deliver(link("new", "Ethernet8", 44, DN));
+    await socket.deliver(link("new", "Ethernet8", 44, UPR));
+    assertEquals(await hash(state, "PORT_TABLE|Ethernet8"), quad("up", "up"));
+    assertEquals(await state.keys("PORT_TABLE|*"), ["PORT_TABLE|Ethernet8"]);
+  });
+});
+
+Deno.test("dump drops vanished ports", async () => {
+  await withPipeline([], async ({ socket, appl, state, monitor }) => {
+    for (const name of ["Ethernet0", "Ethernet4"]) {
+      await appl.hset(`PORT_TABLE:${name}`, { admin_status: "up" });
+    }
+    await socket.deliver(link("new", "Ethernet0", 30, UPR), link("new", "Ethernet4", 31, UPR));
+    assertEquals((await state.keys("PORT_TABLE|*")).sort(), [
+      "PORT_TABLE|Ethernet0",
+      "PORT_TABLE|Ethernet4",
+    ]);
+    // A reply to a dump that is not running is dropped.
+    await socket.deliver(link("new", "Ethernet4", 31, DN, { sequence: 77, headerFlags: 2 }));
+    assertEquals(await hash(state, "PORT_TABLE|Ethernet4"), quad("up", "up"));
+
+    monitor.requestDump("overflow");
+    const request = socket.sent.at(-1)!;
+    const sequence = new DataView(request.buffer, request.byteOffset).getUint32(8, true);
+    const multi = { sequence, headerFlags: 2 };
+    await socket.deliver(link("new", "Ethernet0", 30, DN, multi), done(sequence));
+    assertEquals(await hash(state, "PORT_TABLE|Ethernet0"), quad("down", "down"));
+    assertEquals(await state.keys("PORT_TABLE|*"), ["PORT_TABLE|Ethernet0"]);
+  });
+});

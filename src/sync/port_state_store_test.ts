@@ -1,0 +1,122 @@
+import { assertEquals, assertThrows } from "../../tests/assert.ts";
+import { PortStateStore } from "./port_state_store.ts";
+import type { PortStatus } from "./port_status.ts";
+
+function status(admin: boolean, oper: boolean, mtu: number | undefined = 9100): PortStatus {
+  return { ifindex: 30, admin, oper, mtu };
+}
+
+Deno.test("PortStateStore coalesces per port", () => {
+  const store = new PortStateStore();
+  store.set("Ethernet0", status(false, false));
+  store.set("Ethernet0", status(true, false));
+  store.set("Ethernet4", status(true, true));
+  store.set("Ethernet0", status(true, true));
+  assertEquals(store.pendingCount, 2);
+  assertEquals(store.take(), [
+    { op: "set", name: "Ethernet0", status: status(true, true) },
+    { op: "set", name: "Ethernet4", status: status(true, true) },
+  ]);
+  store.confirm();
+  assertEquals(store.pendingCount, 0);
+  assertEquals(store.written("Ethernet0"), status(true, true));
+});
+
+Deno.test("PortStateStore wipes before set", () => {
+  const store = new PortStateStore();
+  store.set("Ethernet0", status(true, true));
+  store.take();
+  store.confirm();
+  store.delete("Ethernet0");
+  store.set("Ethernet0", status(false, false));
+  store.set("Ethernet0", status(true, false));
+  assertEquals(store.take(), [
+    { op: "delete", name: "Ethernet0" },
+    { op: "set", name: "Ethernet0", status: status(true, false) },
+  ]);
+  store.confirm();
+  // A set then a delete is just a delete.
+  store.set("Ethernet0", status(true, true));
+  store.delete("Ethernet0");
+  assertEquals(store.take(), [{ op: "delete", name: "Ethernet0" }]);
+  store.confirm();
+  assertEquals(store.written("Ethernet0"), null);
+  assertEquals(store.presentNames(), new Set());
+});
+
+Deno.test("PortStateStore keeps MTU when missing", () => {
+  const store = new PortStateStore();
+  store.set("Ethernet0", status(true, true, 9100));
+  store.take();
+  store.confirm();
+  store.set("Ethernet0", status(false, false, undefined));
+  assertEquals(store.take(), [{
+    op: "set",
+    name: "Ethernet0",
+    status: status(false, false, 9100),
+  }]);
+});
+
+Deno.test("PortStateStore skips unchanged dump sets", () => {
+  const store = new PortStateStore();
+  store.assumeWritten("Ethernet0", status(true, true));
+  assertEquals(store.set("Ethernet0", { ...status(true, true), ifindex: 99 }, true), false);
+  assertEquals(store.pendingCount, 0);
+  assertEquals(store.set("Ethernet0", status(true, true)), true);
+  assertEquals(store.pendingCount, 1);
+});
+
+Deno.test("PortStateStore restore merges newer changes", () => {
+  const store = new PortStateStore();
+  store.set("Ethernet0", status(true, true));
+  store.delete("Ethernet4");
+  store.set("Ethernet8", status(true, true));
+  store.take();
+  assertThrows(() => store.take(), Error);
+  // Newer changes arrive while the write is in flight.
+  store.set("Ethernet0", status(false, false));
+  store.set("Ethernet4", status(true, false));
+  store.restore();
+  assertEquals(store.pendingCount, 3);
+  assertEquals(store.take(), [
+    { op: "set", name: "Ethernet0", status: status(false, false) },
+    // The failed delete must still happen before the newer set.
+    { op: "delete", name: "Ethernet4" },
+    { op: "set", name: "Ethernet4", status: status(true, false) },
+    { op: "set", name: "Ethernet8", status: status(true, true) },
+  ]);
+  store.confirm();
+  assertEquals(
+    store.writtenPorts(),
+    new Map([
+      ["Ethernet0", status(false, false)],
+      ["Ethernet4", status(true, false)],
+      ["Ethernet8", status(true, true)],
+    ]),
+  );
+});
+
+Deno.test("PortStateStore restore keeps failed wipe", () => {
+  const store = new PortStateStore();
+  store.delete("Ethernet0");
+  store.set("Ethernet0", status(true, true));
+  store.take();
+  store.set("Ethernet0", status(false, false));
+  store.restore();
+  assertEquals(store.take(), [
+    { op: "delete", name: "Ethernet0" },
+    { op: "set", name: "Ethernet0", status: status(false, false) },
+  ]);
+});
+
+Deno.test("PortStateStore dump set after pending delete", () => {
+  const store = new PortStateStore();
+  store.assumeWritten("Ethernet0", status(true, true));
+  store.delete("Ethernet0");
+  // A dump reply with the old fields after a DELLINK must recreate the entry.
+  assertEquals(store.set("Ethernet0", status(true, true), true), true);
+  assertEquals(store.take(), [
+    { op: "delete", name: "Ethernet0" },
+    { op: "set", name: "Ethernet0", status: status(true, true) },
+  ]);
+});
