@@ -5,30 +5,33 @@ export type StateOperation =
   | { op: "set"; name: string; status: PortStatus }
   | { op: "delete"; name: string };
 
-/** A change not yet confirmed by Redis. */
-interface PendingChange {
-  /** Desired status, or null for "no entry". */
-  status: PortStatus | null;
-  /** True when the entry must be deleted before the status is set (DELLINK then NEWLINK). */
-  wipe: boolean;
-}
+/** One change of a port that Redis has not confirmed. */
+type PendingOperation = { op: "set"; status: PortStatus } | { op: "delete" };
+
+/**
+ * Changes kept per port while they wait for one write. A longer burst keeps its newest
+ * changes, because readers care about the final state more than about every step.
+ */
+const MAX_PENDING_PER_PORT = 16;
 
 /**
  * Desired STATE_DB port state, kept apart from what Redis confirmed.
  *
- * Changes coalesce per port while they wait, so memory stays bounded by the number of port
- * names whatever the event rate or the length of a Redis outage. A delete followed by a set
- * keeps the delete (`wipe`), so fields of other writers are removed exactly as they would
- * have been had both operations been sent.
+ * Each event's change is written in order within one transaction, so readers of STATE_DB see
+ * one HSET per message even when a burst arrives in one batch, as with the C++ daemon. When a
+ * write fails, the changes of each port collapse to the shortest equivalent sequence: a delete
+ * if one happened, then the newest status. Memory then stays bounded by the number of port
+ * names however long Redis is away, and a delete before a set still removes the fields of
+ * other writers as it would have done.
  */
 export class PortStateStore {
   #written = new Map<string, PortStatus | null>();
-  #pending = new Map<string, PendingChange>();
-  #inFlight: Map<string, PendingChange> | undefined;
+  #pending = new Map<string, PendingOperation[]>();
+  #inFlight: Map<string, PendingOperation[]> | undefined;
 
   /** Number of ports with changes that Redis has not confirmed. */
   get pendingCount(): number {
-    return this.#pending.size + (this.#inFlight?.size ?? 0);
+    return this.pendingNames().length;
   }
 
   /** Names with unconfirmed changes. */
@@ -36,12 +39,12 @@ export class PortStateStore {
     return [...new Set([...this.#pending.keys(), ...(this.#inFlight?.keys() ?? [])])];
   }
 
-  /** The status last confirmed in STATE_DB for a port, null after a confirmed delete. */
+  /** Returns the status last confirmed in STATE_DB for a port, null after a confirmed delete. */
   written(name: string): PortStatus | null | undefined {
     return this.#written.get(name);
   }
 
-  /** Every port with a confirmed status (not deleted). */
+  /** Returns every port with a confirmed status (not deleted). */
   writtenPorts(): Map<string, PortStatus> {
     const ports = new Map<string, PortStatus>();
     for (const [name, status] of this.#written) {
@@ -55,30 +58,32 @@ export class PortStateStore {
     this.#written.set(name, status);
   }
 
-  /** Names that have, or will have, an entry: confirmed or pending, minus pending deletes. */
+  /** Returns the names that have, or will have, an entry once pending changes are written. */
   presentNames(): Set<string> {
     const names = new Set<string>();
     for (const [name, status] of this.#written) if (status) names.add(name);
     for (const changes of [this.#inFlight, this.#pending]) {
-      for (const [name, change] of changes ?? []) {
-        if (change.status) names.add(name);
+      for (const [name, operations] of changes ?? []) {
+        if (finalStatus(operations)) names.add(name);
         else names.delete(name);
       }
     }
     return names;
   }
 
-  /** The most recent desired status of a port, pending or confirmed. */
+  /** Returns the most recent desired status of a port, pending or confirmed. */
   latest(name: string): PortStatus | null | undefined {
-    const change = this.#pending.get(name) ?? this.#inFlight?.get(name);
-    return change ? change.status : this.#written.get(name);
+    const operations = this.#pending.get(name) ?? this.#inFlight?.get(name);
+    return operations ? finalStatus(operations) : this.#written.get(name);
   }
 
   /**
-   * Requests that a port's entry hold `status`. With `onlyIfChanged`, nothing is queued when
-   * the latest desired status already has the same fields (resync and reconciliation); without
-   * it every event is written, as the C++ daemon does, so external edits get overwritten.
-   * A status without MTU takes the MTU last known for the port.
+   * Requests that a port's entry hold `status`, after the port's earlier pending changes.
+   *
+   * With `onlyIfChanged`, nothing is queued when the latest desired status already has the
+   * same fields, which is what resync and reconciliation need. Without it every event is
+   * written, as the C++ daemon does, so external edits get overwritten. A status without MTU
+   * takes the MTU last known for the port.
    */
   set(name: string, status: PortStatus, onlyIfChanged = false): boolean {
     const latest = this.latest(name);
@@ -86,55 +91,86 @@ export class PortStateStore {
       ? { ...status, mtu: latest.mtu }
       : status;
     if (onlyIfChanged && latest && sameFields(latest, merged)) return false;
-    const previous = this.#pending.get(name);
-    const wipe = previous !== undefined && (previous.wipe || previous.status === null);
-    this.#pending.set(name, { status: merged, wipe });
-    return true;
-  }
-
-  /** Requests that a port's entry be deleted. */
-  delete(name: string, onlyIfPresent = false): boolean {
-    if (onlyIfPresent && this.latest(name) === undefined) return false;
-    if (onlyIfPresent && this.latest(name) === null) return false;
-    this.#pending.set(name, { status: null, wipe: false });
+    this.#append(name, { op: "set", status: merged });
     return true;
   }
 
   /**
-   * Takes the pending changes for one write. Call {@link confirm} or {@link restore} once the
-   * write has succeeded or failed; only one write may be in flight.
+   * Requests that a port's entry be deleted. With `onlyIfPresent`, nothing is queued when the
+   * port has no entry and none is pending.
+   */
+  delete(name: string, onlyIfPresent = false): boolean {
+    const latest = this.latest(name);
+    if (onlyIfPresent && (latest === undefined || latest === null)) return false;
+    this.#append(name, { op: "delete" });
+    return true;
+  }
+
+  /**
+   * Takes the pending changes for one write, each port's in order. Call {@link confirm} or
+   * {@link restore} once the write has succeeded or failed; only one write may be in flight.
    */
   take(): StateOperation[] {
     if (this.#inFlight) throw new Error("Failed to take port changes: a write is in flight");
     this.#inFlight = this.#pending;
     this.#pending = new Map();
     const operations: StateOperation[] = [];
-    for (const [name, change] of this.#inFlight) {
-      if (change.status === null || change.wipe) operations.push({ op: "delete", name });
-      if (change.status) operations.push({ op: "set", name, status: change.status });
+    for (const [name, changes] of this.#inFlight) {
+      for (const change of changes) {
+        operations.push(
+          change.op === "set" ? { op: "set", name, status: change.status } : {
+            op: "delete",
+            name,
+          },
+        );
+      }
     }
     return operations;
   }
 
   /** Marks the changes taken last as written. */
   confirm(): void {
-    for (const [name, change] of this.#inFlight ?? []) {
-      this.#written.set(name, change.status);
+    for (const [name, operations] of this.#inFlight ?? []) {
+      this.#written.set(name, finalStatus(operations));
     }
     this.#inFlight = undefined;
   }
 
-  /** Puts the changes taken last back, under any newer change for the same port. */
+  /** Puts the changes taken last back before any newer change of the same port, collapsed. */
   restore(): void {
-    const inFlight = this.#inFlight ?? new Map<string, PendingChange>();
+    const inFlight = this.#inFlight ?? new Map<string, PendingOperation[]>();
     this.#inFlight = undefined;
-    for (const [name, change] of inFlight) {
-      const newer = this.#pending.get(name);
-      if (!newer) {
-        this.#pending.set(name, change);
-      } else if (newer.status && (change.status === null || change.wipe)) {
-        newer.wipe = true;
-      }
+    for (const [name, operations] of inFlight) {
+      const newer = this.#pending.get(name) ?? [];
+      this.#pending.set(name, collapse([...operations, ...newer]));
     }
   }
+
+  #append(name: string, operation: PendingOperation): void {
+    const operations = this.#pending.get(name) ?? [];
+    operations.push(operation);
+    if (operations.length > MAX_PENDING_PER_PORT) {
+      // Dropping the oldest intermediate status keeps every delete and the newest status.
+      const oldestSet = operations.findIndex((change, index) =>
+        change.op === "set" && index < operations.length - 1
+      );
+      operations.splice(oldestSet >= 0 ? oldestSet : 0, 1);
+    }
+    this.#pending.set(name, operations);
+  }
+}
+
+/** Returns the status a sequence of changes leaves: null when it ends with a delete. */
+function finalStatus(operations: PendingOperation[]): PortStatus | null {
+  const last = operations.at(-1);
+  return last?.op === "set" ? last.status : null;
+}
+
+/** Returns the shortest sequence with the same end result: a delete if any, then the last set. */
+function collapse(operations: PendingOperation[]): PendingOperation[] {
+  const collapsed: PendingOperation[] = [];
+  if (operations.some((operation) => operation.op === "delete")) collapsed.push({ op: "delete" });
+  const last = operations.at(-1);
+  if (last?.op === "set") collapsed.push(last);
+  return collapsed;
 }

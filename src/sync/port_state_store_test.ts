@@ -6,7 +6,7 @@ function status(admin: boolean, oper: boolean, mtu: number | undefined = 9100): 
   return { ifindex: 30, admin, oper, mtu };
 }
 
-Deno.test("PortStateStore coalesces per port", () => {
+Deno.test("PortStateStore keeps event order per port", () => {
   const store = new PortStateStore();
   store.set("Ethernet0", status(false, false));
   store.set("Ethernet0", status(true, false));
@@ -14,6 +14,8 @@ Deno.test("PortStateStore coalesces per port", () => {
   store.set("Ethernet0", status(true, true));
   assertEquals(store.pendingCount, 2);
   assertEquals(store.take(), [
+    { op: "set", name: "Ethernet0", status: status(false, false) },
+    { op: "set", name: "Ethernet0", status: status(true, false) },
     { op: "set", name: "Ethernet0", status: status(true, true) },
     { op: "set", name: "Ethernet4", status: status(true, true) },
   ]);
@@ -32,13 +34,16 @@ Deno.test("PortStateStore wipes before set", () => {
   store.set("Ethernet0", status(true, false));
   assertEquals(store.take(), [
     { op: "delete", name: "Ethernet0" },
+    { op: "set", name: "Ethernet0", status: status(false, false) },
     { op: "set", name: "Ethernet0", status: status(true, false) },
   ]);
   store.confirm();
-  // A set then a delete is just a delete.
   store.set("Ethernet0", status(true, true));
   store.delete("Ethernet0");
-  assertEquals(store.take(), [{ op: "delete", name: "Ethernet0" }]);
+  assertEquals(store.take(), [
+    { op: "set", name: "Ethernet0", status: status(true, true) },
+    { op: "delete", name: "Ethernet0" },
+  ]);
   store.confirm();
   assertEquals(store.written("Ethernet0"), null);
   assertEquals(store.presentNames(), new Set());
@@ -119,4 +124,32 @@ Deno.test("PortStateStore dump set after pending delete", () => {
     { op: "delete", name: "Ethernet0" },
     { op: "set", name: "Ethernet0", status: status(true, true) },
   ]);
+});
+
+Deno.test("PortStateStore collapses after failed write", () => {
+  const store = new PortStateStore();
+  store.set("Ethernet0", status(true, true));
+  store.delete("Ethernet0");
+  store.set("Ethernet0", status(false, false));
+  store.set("Ethernet0", status(true, false));
+  store.take();
+  store.restore();
+  assertEquals(store.take(), [
+    { op: "delete", name: "Ethernet0" },
+    { op: "set", name: "Ethernet0", status: status(true, false) },
+  ]);
+});
+
+Deno.test("PortStateStore bounds changes per port", () => {
+  const store = new PortStateStore();
+  store.delete("Ethernet0");
+  for (let mtu = 1000; mtu < 1040; mtu++) store.set("Ethernet0", status(true, true, mtu));
+  const operations = store.take();
+  assertEquals(operations.length, 16);
+  assertEquals(operations[0], { op: "delete", name: "Ethernet0" });
+  assertEquals(operations.at(-1), {
+    op: "set",
+    name: "Ethernet0",
+    status: status(true, true, 1039),
+  });
 });

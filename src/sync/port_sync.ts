@@ -108,16 +108,8 @@ export class PortSync {
     }
     const existing = await this.#lookup([...candidates]);
 
-    // A port set twice by events of one batch is flushed in between, so readers of STATE_DB
-    // see one HSET per message in kernel order (a quick flap stays visible), as upstream.
-    const staged = new Set<string>();
     for (const { event, decision } of decided) {
-      if (decision.action === "set" && !event.fromDump && staged.has(decision.name)) {
-        await this.flush(receivedAt);
-        staged.clear();
-      }
       this.#apply(event, decision, existing);
-      if (decision.action === "set") staged.add(decision.name);
     }
     await this.flush(receivedAt);
     await this.#checkPortInitDone();
