@@ -101,6 +101,27 @@ export class PortStateStore {
   }
 
   /**
+   * Drops pending changes that would leave STATE_DB as confirmed: a set with the confirmed
+   * fields and no wipe (its ifindex is kept as confirmed), or a delete of an entry confirmed
+   * absent. Warm-restart reconciliation uses it so only ports that differ are written.
+   * Returns the names dropped.
+   */
+  discardUnchanged(): string[] {
+    const dropped: string[] = [];
+    for (const [name, change] of this.#pending) {
+      const written = this.#written.get(name);
+      const sameSet = change.status !== null && !change.wipe && written &&
+        sameFields(written, change.status);
+      if (sameSet || (change.status === null && written === null)) {
+        this.#pending.delete(name);
+        if (change.status) this.#written.set(name, change.status);
+        dropped.push(name);
+      }
+    }
+    return dropped;
+  }
+
+  /**
    * Takes the pending changes for one write. Call {@link confirm} or {@link restore} once the
    * write has succeeded or failed; only one write may be in flight.
    */
