@@ -234,9 +234,11 @@ export class Daemon {
       observer: chainSyncObservers(this.#options.syncObserver, warmRestart.syncObserver),
     });
     this.#sync.holdWrites = warmStart.warm;
-    warmRestart.startInitialSync(() =>
-      void this.#enqueue(() => this.#finishInitialSync(undefined))
-    );
+    warmRestart.startInitialSync(() => {
+      if (this.#state === "starting" || this.#state === "running") {
+        void this.#enqueue(() => this.#finishInitialSync(undefined));
+      }
+    });
     this.#recheckTimer = setInterval(() => {
       if (this.#sync && this.#sync.awaitingNames().length > 0) {
         this.#enqueue(() => this.#sync!.recheckAwaiting());

@@ -38,7 +38,7 @@ export interface PortSnapshot {
   ports: Map<string, SnapshotPort>;
 }
 
-/** Raised when snapshot text cannot be trusted; `reason` says why in a few words. */
+/** Raised when snapshot text cannot be trusted. `reason` gives the cause in a few words. */
 export class SnapshotFormatError extends Error {
   /** Short cause, such as `checksum mismatch` or `format version 0, expected 1`. */
   readonly reason: string;
@@ -53,7 +53,7 @@ export class SnapshotFormatError extends Error {
 /** Encodes a snapshot as the text of the state file, ports sorted by name. */
 export async function encodeSnapshot(snapshot: PortSnapshot): Promise<string> {
   const ports = [...snapshot.ports.values()]
-    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+    .sort(byName)
     .map((port) => ({
       name: port.name,
       ifindex: port.ifindex,
@@ -113,6 +113,11 @@ export function canonicalJson(value: unknown): string {
     }}`;
   }
   return JSON.stringify(value);
+}
+
+function byName(a: SnapshotPort, b: SnapshotPort): number {
+  if (a.name === b.name) return 0;
+  return a.name < b.name ? -1 : 1;
 }
 
 async function sha256Hex(text: string): Promise<string> {
