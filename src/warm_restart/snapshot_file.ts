@@ -10,9 +10,9 @@ export type SnapshotLoadResult =
   | { ok: true; snapshot: PortSnapshot }
   | {
     ok: false;
-    /** Why the file cannot be used, such as `file does not exist` or `checksum mismatch`. */
+    /** Cause of the rejection, such as `file does not exist` or `checksum mismatch`. */
     reason: string;
-    /** Where the unusable file was moved for inspection; undefined when there was none. */
+    /** New path of the unusable file, kept for inspection. Undefined when there was no file. */
     keptAs: string | undefined;
   };
 
@@ -37,7 +37,7 @@ export class SnapshotFile {
     this.#now = now;
   }
 
-  /** Folder that holds the snapshot and its temporary file. */
+  /** Folder that contains the snapshot and its temporary file. */
   get folder(): string {
     const slash = this.path.lastIndexOf("/");
     if (slash < 0) return ".";

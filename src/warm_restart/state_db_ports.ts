@@ -19,7 +19,12 @@ export async function readStatePorts(
   for (const name of names) pipeline.hgetall(`${PORT_TABLE}${separator}${name}`);
   const replies = (await pipeline.exec()) ?? [];
   names.forEach((name, index) => {
-    const [error, fields] = replies[index] ?? [new Error(`missing reply for ${name}`), {}];
+    const [error, fields] = replies[index] ?? [
+      new Error(
+        `Failed to read STATE_DB ${PORT_TABLE}${separator}${name}: no reply; retry the read`,
+      ),
+      {},
+    ];
     if (error) throw error;
     const record = fields as Record<string, string>;
     if (Object.keys(record).length > 0) found.set(name, record);

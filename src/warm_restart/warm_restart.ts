@@ -12,7 +12,7 @@ import { parseOwnedFields } from "./state_db_ports.ts";
 import { type WarmRestartPhase, WarmRestartStateMachine } from "./warm_restart_state_machine.ts";
 import type { WarmRestartStats } from "./warm_restart_stats.ts";
 
-/** What reconciliation needs from `PortSync`. */
+/** The part of `PortSync` that reconciliation uses. */
 export interface ReconcileTarget {
   holdWrites: boolean;
   flush(): Promise<boolean>;
@@ -26,7 +26,7 @@ export interface WarmRestartOptions {
   snapshotFile: SnapshotFile;
   /** Minimum time between two snapshot writes while running, in milliseconds. */
   snapshotIntervalMs: number;
-  /** Longest wait for the start-up dump before reconciling anyway, in milliseconds. */
+  /** Maximum wait for the start-up dump before reconciling anyway, in milliseconds. */
   initialSyncTimeoutMs: number;
   /** Writes `WARM_RESTART_TABLE|portsyncd` field `state`, retrying until it succeeds. */
   writePhase: (phase: WarmRestartPhase) => Promise<void>;
@@ -39,7 +39,7 @@ export interface WarmRestartOptions {
   now?: () => number;
 }
 
-/** How the initial sync ended: the start-up dump's names, or undefined after the timeout. */
+/** End of the initial sync: the names in the start-up dump, or undefined after the timeout. */
 export type InitialSyncEnd = { seenNames: ReadonlySet<string> } | undefined;
 
 /** One-line result of a reconciliation. */
@@ -56,7 +56,7 @@ const log = getLogger([ROOT_CATEGORY, "warm_restart"]);
 /**
  * Warm restart of the daemon, from the state machine in Redis to the snapshot on disk.
  *
- * In a warm start the daemon holds STATE_DB writes during the initial sync (the start-up
+ * In a warm start the daemon keeps back STATE_DB writes during the initial sync (the start-up
  * dump and whatever events arrive with it), with the store primed from STATE_DB. When the
  * dump completes, or the timeout passes, it compares the kernel's view with STATE_DB and the
  * snapshot, writes only the ports whose owned fields differ, deletes the entries of ports
@@ -229,8 +229,8 @@ export class WarmRestart {
 
   async #reconcile(sync: ReconcileTarget, end: InitialSyncEnd): Promise<ReconcileSummary> {
     const { store, stats } = this.#options;
-    // Entries the store could not hold (hashes without the daemon's fields) of netdevs the
-    // complete dump did not show; the rest went through the usual vanished-port path.
+    // Hashes without the daemon's fields are not in the store, so the vanished-port path
+    // misses them. Delete those whose netdev the complete dump did not show.
     if (end !== undefined) {
       for (const name of this.#stateDbNames) {
         if (!end.seenNames.has(name) && store.latest(name) === undefined && isPortName(name)) {

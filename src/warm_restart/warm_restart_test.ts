@@ -119,6 +119,7 @@ async function startRig(folder: string, timeoutMs: number): Promise<Rig> {
       { category: ["logtape", "meta"], sinks: [], lowestLevel: "error" },
     ],
   });
+
   const store = new PortStateStore();
   const writes: StateOperation[][] = [];
   const phases: WarmRestartPhase[] = [];
@@ -139,6 +140,7 @@ async function startRig(folder: string, timeoutMs: number): Promise<Rig> {
   });
   await warm.begin();
   await warm.prime(["Ethernet0", "Ethernet4", "Ethernet8"]);
+
   const sync = new PortSync({
     filter: new LinkFilter(),
     store,
@@ -154,6 +156,7 @@ async function startRig(folder: string, timeoutMs: number): Promise<Rig> {
     observer: warm.syncObserver,
   });
   sync.holdWrites = true;
+
   let queue = Promise.resolve();
   const finish = (end: InitialSyncEnd) => warm.finishInitialSync(sync, end).then(() => {});
   const socket = new FakeSocket();
@@ -176,6 +179,7 @@ async function startRig(folder: string, timeoutMs: number): Promise<Rig> {
   monitor.requestDump("startup");
   warm.startInitialSync(() => queue = queue.then(() => finish(undefined)));
   const run = monitor.run();
+
   return {
     socket,
     writes,

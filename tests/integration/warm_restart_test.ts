@@ -274,12 +274,12 @@ Deno.test("warm restart with bad snapshot", async (t) => {
           assertMatch(warnings[0]!, /^\s*WARN /);
           assert(warnings[0]!.includes(`file=${world.stateFile}`), warnings[0]);
           assertMatch(warnings[0]!, reason);
-          const kept = [];
+          const keptFiles = [];
           for await (const entry of Deno.readDir(`${world.dir}/state`)) {
-            if (entry.name.startsWith("port_state.json.bad-")) kept.push(entry.name);
+            if (entry.name.startsWith("port_state.json.bad-")) keptFiles.push(entry.name);
           }
-          assertEquals(kept.length, 1);
-          assertEquals(await Deno.readTextFile(`${world.dir}/state/${kept[0]}`), damaged);
+          assertEquals(keptFiles.length, 1);
+          assertEquals(await Deno.readTextFile(`${world.dir}/state/${keptFiles[0]}`), damaged);
 
           assertEquals(stateSequence(recorder), ["initialized", "reconciled"]);
           assertEquals(await world.stateDb.hget(RESTORE_KEY, "restore_count"), "1");
