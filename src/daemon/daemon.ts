@@ -8,13 +8,21 @@ import { ROOT_CATEGORY } from "../logging/setup_logging.ts";
 import { createConnection } from "../sonic_db/connection.ts";
 import type { DatabaseConfig } from "../sonic_db/database_config.ts";
 import { ProducerStateTable } from "../sonic_db/producer_state_table.ts";
-import { checkWarmStart } from "../sonic_db/warm_start.ts";
+import { checkWarmStart, setWarmStartState } from "../sonic_db/warm_start.ts";
+import { chainSyncObservers } from "../sync/chain_sync_observers.ts";
 import { LinkFilter } from "../sync/link_filter.ts";
 import { PortStateStore } from "../sync/port_state_store.ts";
 import { PortSync, type SyncObserver } from "../sync/port_sync.ts";
 import { type PortFields, readConfigPorts, readSwitchType } from "./config_db_ports.ts";
 import { ApplPortTable, PORT_TABLE, StatePortTable } from "./redis_port_tables.ts";
 import { retryRedis, waitReady } from "./retry_redis.ts";
+import { SnapshotFile } from "../warm_restart/snapshot_file.ts";
+import { readStatePorts } from "../warm_restart/state_db_ports.ts";
+import { type InitialSyncEnd, WarmRestart } from "../warm_restart/warm_restart.ts";
+import {
+  createWarmRestartStats,
+  type WarmRestartStats,
+} from "../warm_restart/warm_restart_stats.ts";
 
 /** Multicast group bit of link notifications (RTNLGRP_LINK = 1, so bit value 1). */
 const RTNLGRP_LINK_BIT = 1;
@@ -34,6 +42,8 @@ export interface DaemonOptions {
   databaseConfig: DatabaseConfig;
   syncObserver?: SyncObserver;
   monitorObserver?: MonitorObserver;
+  /** Counters the daemon adds warm-restart results to; a new object when absent. */
+  warmRestartStats?: WarmRestartStats;
 }
 
 interface Connections {
@@ -62,9 +72,17 @@ export class Daemon {
   #recheckTimer: ReturnType<typeof setInterval> | undefined;
   #warm = false;
   #initialSyncDone = false;
+  #warmRestart: WarmRestart | undefined;
+  #warmRestartStats: WarmRestartStats;
 
   constructor(options: DaemonOptions) {
     this.#options = options;
+    this.#warmRestartStats = options.warmRestartStats ?? createWarmRestartStats();
+  }
+
+  /** Warm and cold start counts and reconciliation results, for the metrics exporter. */
+  get warmRestartStats(): Readonly<WarmRestartStats> {
+    return this.#warmRestartStats;
   }
 
   /** Current lifecycle state. */
@@ -141,6 +159,23 @@ export class Daemon {
       switch_type: switchType,
       restore_count: warmStart.restoreCount,
     });
+    const warmRestart = new WarmRestart({
+      warm: warmStart.warm,
+      store: this.#store,
+      snapshotFile: new SnapshotFile(config.warm_restart.state_file),
+      snapshotIntervalMs: config.warm_restart.snapshot_interval_ms,
+      initialSyncTimeoutMs: config.warm_restart.initial_sync_timeout_ms,
+      writePhase: (phase) =>
+        retryRedis(
+          `write warm restart state ${phase}`,
+          () => setWarmStartState(connections.state, "portsyncd", phase, stateDb.separator),
+          { maxDelayMs, signal },
+        ),
+      readStatePorts: (names) => readStatePorts(connections.state, stateDb.separator, names),
+      stats: this.#warmRestartStats,
+    });
+    this.#warmRestart = warmRestart;
+    await warmRestart.begin();
 
     const socket = NetlinkSocket.open({
       groups: RTNLGRP_LINK_BIT,
@@ -167,6 +202,11 @@ export class Daemon {
     );
     if (ports.size === 0) log.info("No ports in CONFIG_DB PORT table");
     const pendingPorts = new Set(ports.keys());
+    await retryRedis(
+      "read STATE_DB PORT_TABLE for warm restart",
+      () => warmRestart.prime(ports.keys()),
+      { maxDelayMs, signal },
+    );
 
     let oldIfindexes: number[] = [];
     if (!warmStart.warm) {
@@ -191,7 +231,13 @@ export class Daemon {
       state: new StatePortTable(connections.state, stateDb.separator),
       announcePortInitDone: () => producer.set("PortInitDone", [["lanes", "0"]]),
       pendingPorts,
-      observer: this.#options.syncObserver,
+      observer: chainSyncObservers(this.#options.syncObserver, warmRestart.syncObserver),
+    });
+    this.#sync.holdWrites = warmStart.warm;
+    warmRestart.startInitialSync(() => {
+      if (this.#state === "starting" || this.#state === "running") {
+        void this.#enqueue(() => this.#finishInitialSync(undefined));
+      }
     });
     this.#recheckTimer = setInterval(() => {
       if (this.#sync && this.#sync.awaitingNames().length > 0) {
@@ -310,6 +356,7 @@ export class Daemon {
     if (!sync) return;
     for (const segment of segments) {
       if (segment.kind === "events") {
+        this.#warmRestart?.observe(segment.events);
         await sync.handleEvents(segment.events, receivedAt);
         continue;
       }
@@ -319,8 +366,17 @@ export class Daemon {
         links: segment.seenNames.size,
       });
       await sync.removeVanished(segment.seenNames);
-      if (segment.reason === "startup") this.#initialSyncDone = true;
+      if (segment.reason === "startup") {
+        await this.#finishInitialSync({ seenNames: segment.seenNames });
+      }
     }
+  }
+
+  /** Ends the initial sync: reconciles a warm start and starts the snapshot writes. */
+  async #finishInitialSync(end: InitialSyncEnd): Promise<void> {
+    if (!this.#sync || !this.#warmRestart) return;
+    await this.#warmRestart.finishInitialSync(this.#sync, end);
+    this.#initialSyncDone = true;
   }
 
   #enqueue(work: () => Promise<void>): Promise<void> {
@@ -350,6 +406,7 @@ export class Daemon {
         });
       }
     }
+    await this.#warmRestart?.stop();
     for (const client of Object.values(this.#connections ?? {})) client.disconnect();
     this.#setState("stopped");
     log.info("Stopped portsyncd");

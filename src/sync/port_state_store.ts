@@ -107,6 +107,30 @@ export class PortStateStore {
   }
 
   /**
+   * Collapses each port's pending changes, then drops those that would leave STATE_DB as
+   * confirmed: a set with the confirmed fields and no delete before it (its ifindex is kept as
+   * confirmed), or a delete of an entry confirmed absent. Warm-restart reconciliation uses it
+   * so only ports that differ are written, once. Returns the names dropped.
+   */
+  discardUnchanged(): string[] {
+    const dropped: string[] = [];
+    for (const [name, operations] of this.#pending) {
+      const collapsed = collapse(operations);
+      const written = this.#written.get(name);
+      const only = collapsed.length === 1 ? collapsed[0] : undefined;
+      const sameSet = only?.op === "set" && written && sameFields(written, only.status);
+      if (sameSet || (only?.op === "delete" && written === null)) {
+        this.#pending.delete(name);
+        if (only?.op === "set") this.#written.set(name, only.status);
+        dropped.push(name);
+      } else {
+        this.#pending.set(name, collapsed);
+      }
+    }
+    return dropped;
+  }
+
+  /**
    * Takes the pending changes for one write, each port's in order. Call {@link confirm} or
    * {@link restore} once the write has succeeded or failed; only one write may be in flight.
    */

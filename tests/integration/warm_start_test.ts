@@ -42,6 +42,7 @@ Deno.test("B17 warm start replays nothing", async () => {
 
     assertEquals(await readHash(world.stateDb, "WARM_RESTART_TABLE|portsyncd"), {
       restore_count: "1",
+      state: "reconciled",
     });
     const adds = keySetAdds(recorder);
     assertEquals(adds.filter((name) => name !== "PortInitDone"), []);

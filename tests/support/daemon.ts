@@ -17,7 +17,7 @@ export interface StartDaemonOptions {
   namespace: Namespace;
   /** SONiC `database_config.json` path, passed as `--db-config`. */
   dbConfigPath: string;
-  /** Daemon config file, passed as `--config` when set. */
+  /** Daemon config file, passed as `--config`; by default one beside `dbConfigPath` that keeps the state file in that folder. */
   configPath?: string;
   /** More command-line arguments, after the ones above. */
   args?: string[];
@@ -63,8 +63,9 @@ export const REPO_ROOT: string = new URL("../../", import.meta.url).pathname.rep
  * @param options Namespace, database config and command line.
  * @returns The running process. Call `stop()` in a `finally` block.
  */
-export function startDaemon(options: StartDaemonOptions): Promise<DaemonProcess> {
+export async function startDaemon(options: StartDaemonOptions): Promise<DaemonProcess> {
   const entry = options.entry ?? "main.ts";
+  const configPath = options.configPath ?? await writeDefaultConfig(options.dbConfigPath);
   const entryPath = entry.startsWith("/") ? entry : `${REPO_ROOT}/${entry}`;
   const args = [
     "netns",
@@ -76,7 +77,8 @@ export function startDaemon(options: StartDaemonOptions): Promise<DaemonProcess>
     entryPath,
     "--db-config",
     options.dbConfigPath,
-    ...(options.configPath === undefined ? [] : ["--config", options.configPath]),
+    "--config",
+    configPath,
     ...(options.args ?? []),
   ];
   const child = new Deno.Command("ip", {
@@ -87,7 +89,27 @@ export function startDaemon(options: StartDaemonOptions): Promise<DaemonProcess>
     stdout: "piped",
     stderr: "piped",
   }).spawn();
-  return Promise.resolve(new ChildDaemon(child));
+  return new ChildDaemon(child);
+}
+
+/**
+ * Writes a config beside the database config that keeps the daemon's files in that test
+ * folder, so tests never write to `/var/lib/sonic` and never share a snapshot.
+ */
+async function writeDefaultConfig(dbConfigPath: string): Promise<string> {
+  const folder = dbConfigPath.slice(0, dbConfigPath.lastIndexOf("/")) || ".";
+  const path = `${folder}/portsyncd.toml`;
+  try {
+    await Deno.stat(path);
+    return path;
+  } catch {
+    // Missing: write it below.
+  }
+  await Deno.writeTextFile(
+    path,
+    `[warm_restart]\nstate_file = ${JSON.stringify(`${folder}/port_state.json`)}\n`,
+  );
+  return path;
 }
 
 const TAIL_LINES = 20;
