@@ -60,9 +60,7 @@ Deno.test("packaging uses listed metrics", async () => {
   assertEquals(unknown, []);
   assertEquals(metricNames('sum by (le) (rate(x_bucket{le="1"}[5m])) > 0.5'), ["x"]);
   for (
-    const name of ALERT_METRIC_NAMES.filter((n) =>
-      n !== "portsyncd_alert_history_errors_total"
-    )
+    const name of ALERT_METRIC_NAMES.filter((n) => n !== "portsyncd_alert_history_errors_total")
   ) {
     assert(used.has(name), `metric ${name} is in the list but neither rules nor dashboard use it`);
   }
