@@ -110,15 +110,17 @@ Deno.test("alerting flap fires and resolves", async () => {
       flaps.inc({ port: "Ethernet12" });
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
-    const fired = await waitFor(async () => {
+    const fired = await waitFor(() => {
       const rows = history.query({ state: "firing" });
-      return rows.length === 2 ? rows : undefined;
+      return Promise.resolve(rows.length === 2 ? rows : undefined);
     }, { message: "both flap alerts firing in the history" });
     assertEquals(
       fired.map((row) => [row.labels.port, row.silenced]).sort(),
       [["Ethernet12", true], ["Ethernet8", false]],
     );
-    await waitFor(async () => hook.posts.length >= 1 || undefined, { message: "webhook POST" });
+    await waitFor(() => Promise.resolve(hook.posts.length >= 1 || undefined), {
+      message: "webhook POST",
+    });
     assertEquals(hook.posts[0]!.rule, "port_flapping");
     assertEquals(hook.posts[0]!.labels, { port: "Ethernet8" });
     assertEquals(hook.posts[0]!.state, "firing");
@@ -136,11 +138,13 @@ Deno.test("alerting flap fires and resolves", async () => {
     assertMatch(metrics, /portsyncd_alerts_firing\{rule="port_flapping",severity="warning"\} 2/);
 
     // Stop flapping: the 1 s window empties and both alerts resolve.
-    await waitFor(async () => {
+    await waitFor(() => {
       const rows = history.query({ state: "resolved" });
-      return rows.length === 2 ? rows : undefined;
+      return Promise.resolve(rows.length === 2 ? rows : undefined);
     }, { message: "both flap alerts resolved", timeoutMs: 5000 });
-    await waitFor(async () => hook.posts.length >= 2 || undefined, { message: "resolve POST" });
+    await waitFor(() => Promise.resolve(hook.posts.length >= 2 || undefined), {
+      message: "resolve POST",
+    });
     assertEquals(hook.posts.map((post) => [post.labels, post.state]), [
       [{ port: "Ethernet8" }, "firing"],
       [{ port: "Ethernet8" }, "resolved"],
@@ -211,7 +215,8 @@ Deno.test("alerting survives corrupt history and dead webhook", async () => {
     await new Promise((resolve) => setTimeout(resolve, 150));
     for (let i = 0; i < 10; i++) flaps.inc({ port: "Ethernet8" });
     await waitFor(
-      async () => alerting!.history!.query({ state: "firing" }).length === 1 || undefined,
+      () =>
+        Promise.resolve(alerting!.history!.query({ state: "firing" }).length === 1 || undefined),
       {
         message: "flap alert firing in the new history",
       },
