@@ -82,13 +82,13 @@ export class AlertActions {
    */
   updateStatus(firing: readonly ActiveAlert[], rules: ReadonlyMap<string, AlertRule>): void {
     if (this.#options.notify === undefined) return;
-    const shown = firing.filter((alert) =>
+    const summaries = firing.filter((alert) =>
       alert.state === "firing" && !alert.silenced &&
       rules.get(alert.rule)?.actions.includes("notify")
     ).map((alert) => `${alert.rule}${formatLabels(alert.labels)}`).sort();
-    const status = shown.length === 0
+    const status = summaries.length === 0
       ? "alerts firing: none"
-      : `alerts firing: ${shown.length} (${shown.join(", ")})`;
+      : `alerts firing: ${summaries.length} (${summaries.join(", ")})`;
     if (status === this.#status) return;
     this.#status = status;
     try {

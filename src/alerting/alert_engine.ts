@@ -122,10 +122,10 @@ export class AlertEngine {
       for (const { labels, value } of this.#sampler.values(rule, now)) {
         const key = labelKey(labels);
         seen.add(key);
-        const holds = conditionHolds(rule.condition, value);
+        const conditionMet = conditionHolds(rule.condition, value);
         let entry = entries.get(key);
         if (entry === undefined) {
-          if (!holds) continue;
+          if (!conditionMet) continue;
           entry = {
             rule,
             labels,
@@ -137,7 +137,7 @@ export class AlertEngine {
           };
           entries.set(key, entry);
         }
-        this.#step(entry, holds, value, now, transitions);
+        this.#step(entry, conditionMet, value, now, transitions);
         if (entry.state === "inactive") entries.delete(key);
       }
       for (const [key, entry] of entries) {
@@ -210,7 +210,7 @@ export class AlertEngine {
 
   #step(
     entry: Entry,
-    holds: boolean,
+    conditionMet: boolean,
     value: number,
     now: number,
     transitions: AlertTransition[],
@@ -221,14 +221,14 @@ export class AlertEngine {
     switch (entry.state) {
       case "inactive":
       case "resolved":
-        if (holds) next = forMs === 0 ? "firing" : "pending";
+        if (conditionMet) next = forMs === 0 ? "firing" : "pending";
         break;
       case "pending":
-        if (!holds) next = "inactive";
+        if (!conditionMet) next = "inactive";
         else if (now - entry.since >= forMs) next = "firing";
         break;
       case "firing":
-        if (holds) {
+        if (conditionMet) {
           entry.clearSince = undefined;
         } else {
           entry.clearSince ??= now;

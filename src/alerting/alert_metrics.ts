@@ -55,6 +55,8 @@ export const ALERT_METRICS = [
   },
   {
     name: "portsyncd_warm_reconcile_seconds",
+    // NOTE: assumed to be a histogram. As a gauge, the default rule still works (it reads the
+    // value as is), but the Prometheus rule and dashboard query `_bucket` and must change.
     type: "histogram",
     labels: [],
     owner: "metrics",
