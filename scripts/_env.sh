@@ -23,6 +23,8 @@ install_system_packages() {
   command -v redis-server >/dev/null || missing+=(redis-server)
   command -v ip >/dev/null || missing+=(iproute2)
   command -v openssl >/dev/null || missing+=(openssl)
+  # promtool checks the shipped alerting rules (tests/alerting_packaging_test.ts).
+  command -v promtool >/dev/null || missing+=(prometheus)
   if ((${#missing[@]} == 0)); then
     return
   fi

@@ -21,6 +21,7 @@ export class UsageError extends Error {
 
 /** Usage text printed by `--help` and after a usage error. */
 export const USAGE = `Usage: portsyncd [OPTIONS]
+       portsyncd alerts [--since DURATION] [--state STATE] [--json]  (see alerts --help)
 
 Keeps SONiC's APPL_DB and STATE_DB port tables in step with the kernel's netdevs.
 

@@ -1,6 +1,7 @@
 import { getLogger } from "@logtape/logtape";
 import { ConfigError } from "../config/config_error.ts";
 import { DEFAULT_CONFIG_PATH, loadConfig } from "../config/load_config.ts";
+import { runAlertsCommand } from "../alerting/alerts_command.ts";
 import { Daemon } from "../daemon/daemon.ts";
 import { LogControl, ROOT_CATEGORY } from "../logging/setup_logging.ts";
 import { isSonicLogLevel } from "../logging/sonic_log_level.ts";
@@ -16,6 +17,7 @@ const log = getLogger([ROOT_CATEGORY, "main"]);
 
 /** Runs the command line and returns the process exit status. */
 export async function runCli(args: string[]): Promise<number> {
+  if (args[0] === "alerts") return await runAlertsCommand(args.slice(1));
   let command;
   try {
     command = parseArgs(args);

@@ -89,6 +89,79 @@ export const CONFIG_SCHEMA = {
       doc: "Minimum time between two snapshot writes while the daemon runs",
     },
   },
+  alerting: {
+    enabled: {
+      type: "boolean",
+      default: true,
+      doc: "Evaluate alert rules; when false no rule runs and no history is written",
+    },
+    interval_ms: {
+      type: "integer",
+      default: 5000,
+      min: 100,
+      max: 3600000,
+      doc: "Interval between two evaluations of every alert rule",
+    },
+    history_db: {
+      type: "string",
+      default: "/var/lib/sonic/portsyncd/alerts.db",
+      doc: "SQLite file that keeps every alert state change (read by `portsyncd alerts`)",
+    },
+    history_max_age_hours: {
+      type: "integer",
+      default: 720,
+      min: 1,
+      max: 87600,
+      doc: "Age after which alert history rows are deleted",
+    },
+    history_max_rows: {
+      type: "integer",
+      default: 100000,
+      min: 100,
+      max: 100000000,
+      doc: "Number of newest alert history rows kept; older ones are deleted",
+    },
+    history_prune_interval_ms: {
+      type: "integer",
+      default: 60000,
+      min: 1000,
+      max: 86400000,
+      doc: "Interval between two retention passes over the alert history",
+    },
+    webhook_url: {
+      type: "optional-string",
+      doc: "Default target of the webhook action (HTTP POST of a JSON document)",
+    },
+    webhook_timeout_ms: {
+      type: "integer",
+      default: 2000,
+      min: 100,
+      max: 60000,
+      doc: "Time limit of one webhook request",
+    },
+    webhook_max_attempts: {
+      type: "integer",
+      default: 3,
+      min: 1,
+      max: 10,
+      doc: "Webhook attempts per alert change before the delivery is counted as failed",
+    },
+    webhook_backoff_ms: {
+      type: "integer",
+      default: 500,
+      min: 10,
+      max: 60000,
+      doc: "Wait before the second webhook attempt; doubles for each further attempt",
+    },
+    rules: {
+      type: "table-array",
+      doc: "Alert rules ([[alerting.rules]]), merged by id over the built-in rules",
+    },
+    silences: {
+      type: "table-array",
+      doc: "Silences ([[alerting.silences]]) with matchers and an end time",
+    },
+  },
 } as const satisfies Record<string, Record<string, KeySpec>>;
 
 /** Type of the validated value of one key. */

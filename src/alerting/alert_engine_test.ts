@@ -1,0 +1,215 @@
+import { Counter, Gauge, Histogram, Registry } from "prom-client";
+import { assertEquals } from "../../tests/assert.ts";
+import { AlertActions } from "./alert_actions.ts";
+import { AlertEngine } from "./alert_engine.ts";
+import type { AlertRule, AlertTransition } from "./alert_rule.ts";
+import { parseAlertingConfig } from "./parse_alerting_config.ts";
+import { parseConfigText } from "../config/load_config.ts";
+
+/** Builds one rule through the configuration parser, so tests use validated rules. */
+function rule(fields: string): AlertRule {
+  const text = `[[alerting.rules]]\nid = "test"\n${fields}\n`;
+  const { config } = parseConfigText(text, "/t.toml");
+  return parseAlertingConfig(config.alerting, "/t.toml").rules.find((r) => r.id === "test")!;
+}
+
+function setup(ruleFields: string, options: { notify?: (s: string) => void } = {}) {
+  const registry = new Registry();
+  let now = Date.UTC(2026, 0, 1);
+  const recorded: AlertTransition[] = [];
+  const engine = new AlertEngine({
+    registry,
+    rules: [rule(ruleFields)],
+    clock: () => now,
+    history: { record: (t) => recorded.push(t) },
+    actions: new AlertActions({ notify: options.notify }),
+  });
+  const step = async (ms: number) => {
+    now += ms;
+    return (await engine.evaluate()).map((t) => `${t.from}->${t.to}`);
+  };
+  return { registry, engine, recorded, step };
+}
+
+Deno.test("engine above fires after for", async () => {
+  const { registry, step, recorded } = setup(
+    'metric = "g"\ncondition = "above"\nthreshold = 5\nfor = "10s"',
+  );
+  const gauge = new Gauge({ name: "g", help: "h", registers: [registry] });
+  gauge.set(6);
+  assertEquals(await step(0), ["inactive->pending"]);
+  assertEquals(await step(5000), []);
+  assertEquals(await step(5000), ["pending->firing"]);
+  gauge.set(5);
+  assertEquals(await step(5000), []);
+  gauge.set(7);
+  assertEquals(await step(5000), [], "a short dip does not resolve");
+  gauge.set(1);
+  assertEquals(await step(5000), []);
+  assertEquals(await step(5000), []);
+  assertEquals(await step(5000), ["firing->resolved"], "false for 10 s resolves");
+  gauge.set(9);
+  assertEquals(await step(5000), ["resolved->pending"]);
+  gauge.set(0);
+  assertEquals(await step(5000), ["pending->inactive"]);
+  assertEquals(recorded.length, 5);
+  assertEquals(recorded[1]!.value, 6);
+  assertEquals(recorded[1]!.threshold, "> 5");
+});
+
+Deno.test("engine below fires at once", async () => {
+  const { registry, step } = setup('metric = "up"\ncondition = "below"\nthreshold = 0.5');
+  const gauge = new Gauge({ name: "up", help: "h", labelNames: ["db"], registers: [registry] });
+  gauge.set({ db: "APPL_DB" }, 1);
+  gauge.set({ db: "STATE_DB" }, 0);
+  assertEquals(await step(0), ["inactive->firing"]);
+  gauge.set({ db: "STATE_DB" }, 1);
+  assertEquals(await step(1000), ["firing->resolved"]);
+});
+
+Deno.test("engine between and equals", async () => {
+  const between = setup('metric = "g"\ncondition = "between"\nlow = 1\nhigh = 2');
+  const g1 = new Gauge({ name: "g", help: "h", registers: [between.registry] });
+  g1.set(3);
+  assertEquals(await between.step(0), []);
+  g1.set(2);
+  assertEquals(await between.step(1), ["inactive->firing"]);
+  g1.set(0.5);
+  assertEquals(await between.step(1), ["firing->resolved"]);
+
+  const equals = setup('metric = "g"\ncondition = "equals"\nthreshold = 10\ntolerance = 0.5');
+  const g2 = new Gauge({ name: "g", help: "h", registers: [equals.registry] });
+  g2.set(10.6);
+  assertEquals(await equals.step(0), []);
+  g2.set(9.5);
+  assertEquals(await equals.step(1), ["inactive->firing"]);
+});
+
+Deno.test("engine rate counts new series", async () => {
+  const { registry, step, engine } = setup(
+    'metric = \'flaps_total{port="Ethernet8"}\'\ncondition = "rate_of_change"\n' +
+      'threshold = 0.01\nwindow = "60s"',
+  );
+  const flaps = new Counter({
+    name: "flaps_total",
+    help: "h",
+    labelNames: ["port"],
+    registers: [registry],
+  });
+  assertEquals(await step(0), []);
+  flaps.inc({ port: "Ethernet0" }, 100);
+  flaps.inc({ port: "Ethernet8" }, 1);
+  // The series appeared after the first reading, so it counts from 0: 1 / 10 s = 0.1/s.
+  assertEquals(await step(10_000), ["inactive->firing"]);
+  assertEquals(engine.active().map((a) => a.labels), [{ port: "Ethernet8" }]);
+  // No more changes: up to 60 s the window still holds the change (1 / 60 s = 0.017/s).
+  const later: string[] = [];
+  for (let i = 0; i < 5; i++) later.push(...await step(10_000));
+  assertEquals(later, []);
+  assertEquals(await step(10_000), ["firing->resolved"]);
+});
+
+Deno.test("engine rate handles counter reset", async () => {
+  const { registry, step } = setup(
+    'metric = "c_total"\ncondition = "rate_of_change"\nthreshold = 0.5\nwindow = "10s"',
+  );
+  const counter = new Counter({ name: "c_total", help: "h", registers: [registry] });
+  counter.inc(50);
+  await step(0);
+  counter.reset();
+  counter.inc(10);
+  // A reset reads as 10 new events in 10 s: 1/s.
+  assertEquals(await step(10_000), ["inactive->firing"]);
+});
+
+Deno.test("engine histogram p99 over window", async () => {
+  const { registry, step, engine } = setup(
+    'metric = "lat_seconds"\ncondition = "above"\nquantile = 0.99\nthreshold = 0.5\n' +
+      'window = "60s"\nfor = "20s"',
+  );
+  const histogram = new Histogram({
+    name: "lat_seconds",
+    help: "h",
+    buckets: [0.1, 0.5, 1, 5],
+    registers: [registry],
+  });
+  for (let i = 0; i < 100; i++) histogram.observe(0.05);
+  assertEquals(await step(0), []);
+  for (let i = 0; i < 10; i++) histogram.observe(2);
+  assertEquals(await step(10_000), ["inactive->pending"]);
+  assertEquals(engine.active()[0]!.value > 1, true);
+  assertEquals(await step(20_000), ["pending->firing"]);
+  for (let i = 0; i < 1000; i++) histogram.observe(0.05);
+  await step(60_000);
+  assertEquals(await step(20_000), ["firing->resolved"]);
+});
+
+Deno.test("engine resolves vanished series", async () => {
+  const { registry, step, engine } = setup('metric = "g"\nthreshold = 1\nfor = "5s"');
+  const gauge = new Gauge({ name: "g", help: "h", labelNames: ["port"], registers: [registry] });
+  gauge.set({ port: "Ethernet4" }, 2);
+  await step(0);
+  assertEquals(await step(5000), ["pending->firing"]);
+  gauge.remove({ port: "Ethernet4" });
+  assertEquals(await step(1000), []);
+  assertEquals(await step(5000), ["firing->resolved"]);
+  assertEquals(engine.active(), []);
+});
+
+Deno.test("engine notify lists firing alerts", async () => {
+  const statuses: string[] = [];
+  const { registry, step } = setup(
+    'metric = "g"\nthreshold = 1\nactions = ["notify"]',
+    { notify: (s) => statuses.push(s) },
+  );
+  const gauge = new Gauge({ name: "g", help: "h", labelNames: ["port"], registers: [registry] });
+  gauge.set({ port: "Ethernet4" }, 0);
+  await step(0);
+  gauge.set({ port: "Ethernet4" }, 2);
+  await step(1000);
+  await step(1000);
+  gauge.set({ port: "Ethernet4" }, 0);
+  await step(1000);
+  assertEquals(statuses, [
+    "alerts firing: none",
+    'alerts firing: 1 (test{port="Ethernet4"})',
+    "alerts firing: none",
+  ]);
+});
+
+Deno.test("engine silence records without action", async () => {
+  const registry = new Registry();
+  const statuses: string[] = [];
+  const recorded: AlertTransition[] = [];
+  const now = Date.UTC(2026, 0, 1);
+  const { config } = parseConfigText(
+    '[[alerting.rules]]\nid = "t"\nmetric = "g"\nthreshold = 1\nactions = ["notify"]\n' +
+      "[[alerting.silences]]\nmatchers = ['rule=\"t\"', 'port=~\"Ethernet[0-4]\"']\n" +
+      "ends_at = 2026-01-02T00:00:00Z\n",
+    "/t.toml",
+  );
+  const settings = parseAlertingConfig(config.alerting, "/t.toml");
+  const engine = new AlertEngine({
+    registry,
+    rules: settings.rules.filter((r) => r.id === "t"),
+    silences: settings.silences,
+    clock: () => now,
+    history: { record: (t) => recorded.push(t) },
+    actions: new AlertActions({ notify: (s) => statuses.push(s) }),
+  });
+  const gauge = new Gauge({ name: "g", help: "h", labelNames: ["port"], registers: [registry] });
+  gauge.set({ port: "Ethernet4" }, 2);
+  gauge.set({ port: "Ethernet8" }, 2);
+  await engine.evaluate();
+  assertEquals(recorded.map((t) => [t.labels.port, t.to, t.silenced]), [
+    ["Ethernet4", "firing", true],
+    ["Ethernet8", "firing", false],
+  ]);
+  assertEquals(statuses, ['alerts firing: 1 (t{port="Ethernet8"})']);
+});
+
+Deno.test("engine skips disabled rules", async () => {
+  const { registry, step } = setup('metric = "g"\nthreshold = 1\nenabled = false');
+  new Gauge({ name: "g", help: "h", registers: [registry] }).set(5);
+  assertEquals(await step(0), []);
+});

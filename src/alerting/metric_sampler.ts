@@ -1,0 +1,229 @@
+import type { Registry } from "prom-client";
+import { type AlertRule, labelKey } from "./alert_rule.ts";
+import { matchesLabels } from "./label_matcher.ts";
+
+/** The value a rule sees for one series; NaN when there is none (no data in the window). */
+export interface SeriesValue {
+  labels: Record<string, string>;
+  value: number;
+}
+
+type MetricType = "counter" | "gauge" | "histogram" | "summary";
+
+/** One reading of a series: the value, or for a histogram its cumulative buckets. */
+interface Reading {
+  at: number;
+  value: number;
+  /** Histogram only: cumulative count per upper bound, ascending, ending with Infinity. */
+  buckets?: Array<[number, number]>;
+  sum?: number;
+}
+
+interface Series {
+  labels: Record<string, string>;
+  readings: Reading[];
+}
+
+interface Family {
+  type: MetricType;
+  series: Map<string, Series>;
+}
+
+/** Shape of one entry of prom-client's `getMetricsAsJSON()`. */
+interface MetricJson {
+  name: string;
+  type: string;
+  values: Array<
+    { value: number; labels: Record<string, string | number>; metricName?: string }
+  >;
+}
+
+/**
+ * Reads a prom-client registry on each evaluation and keeps enough past readings per series to
+ * compute rates and histogram quantiles over a window. It never touches Redis: it only reads
+ * the in-process registry.
+ */
+export class MetricSampler {
+  #registry: Registry;
+  #keepMs: number;
+  #families = new Map<string, Family>();
+  #lastAt: number | undefined;
+
+  /**
+   * @param keepMs longest window any rule looks back over, in milliseconds; older readings are
+   * dropped once a newer one covers the window start.
+   */
+  constructor(registry: Registry, keepMs: number) {
+    this.#registry = registry;
+    this.#keepMs = keepMs;
+  }
+
+  /**
+   * Takes one reading of every series at time `now` (milliseconds). A counter or histogram
+   * series that appears after the first reading is taken to start from zero at the previous
+   * reading, so its first increments count towards rates.
+   */
+  async sample(now: number): Promise<void> {
+    const metrics = await this.#registry.getMetricsAsJSON() as unknown as MetricJson[];
+    const previousAt = this.#lastAt;
+    const seen = new Set<string>();
+    for (const metric of metrics) {
+      const type = metric.type as MetricType;
+      let family = this.#families.get(metric.name);
+      if (family === undefined || family.type !== type) {
+        family = { type, series: new Map() };
+        this.#families.set(metric.name, family);
+      }
+      seen.add(metric.name);
+      const readings = type === "histogram"
+        ? readHistogram(metric, now)
+        : metric.values.map((entry) => ({
+          labels: stringLabels(entry.labels),
+          reading: { at: now, value: entry.value } as Reading,
+        }));
+      const present = new Set<string>();
+      for (const { labels, reading } of readings) {
+        const key = labelKey(labels);
+        present.add(key);
+        let series = family.series.get(key);
+        if (series === undefined) {
+          series = { labels, readings: [] };
+          if (previousAt !== undefined && (type === "counter" || type === "histogram")) {
+            series.readings.push(zeroReading(reading, previousAt));
+          }
+          family.series.set(key, series);
+        }
+        series.readings.push(reading);
+        trim(series.readings, now - this.#keepMs);
+      }
+      for (const key of family.series.keys()) {
+        if (!present.has(key)) family.series.delete(key);
+      }
+    }
+    for (const name of this.#families.keys()) {
+      if (!seen.has(name)) this.#families.delete(name);
+    }
+    this.#lastAt = now;
+  }
+
+  /**
+   * Returns the value the rule tests for each series that its matchers accept: the rate per
+   * second over the window for `rate_of_change` (counter resets count from zero), the
+   * quantile over the window for a histogram with `quantile`, the mean over the window for a
+   * histogram without it, and the latest value otherwise.
+   */
+  values(rule: AlertRule, now: number): SeriesValue[] {
+    const family = this.#families.get(rule.metric);
+    if (family === undefined) return [];
+    const result: SeriesValue[] = [];
+    for (const series of family.series.values()) {
+      if (!matchesLabels(rule.matchers, series.labels)) continue;
+      result.push({ labels: series.labels, value: valueOf(family.type, series, rule, now) });
+    }
+    return result;
+  }
+}
+
+function valueOf(type: MetricType, series: Series, rule: AlertRule, now: number): number {
+  const latest = series.readings.at(-1)!;
+  const base = baseline(series.readings, now - rule.windowMs);
+  if (type === "histogram") {
+    if (rule.condition.kind === "rate_of_change") {
+      return rate(series.readings, base, latest, true);
+    }
+    const baseBuckets = series.readings[base]!.buckets!;
+    const increase = latest.buckets!.map(([bound, count], index): [number, number] => {
+      const before = baseBuckets[index]?.[1] ?? 0;
+      return [bound, count >= before ? count - before : count];
+    });
+    if (rule.quantile !== undefined) return histogramQuantile(rule.quantile, increase);
+    const total = increase.at(-1)?.[1] ?? 0;
+    const sumBefore = series.readings[base]!.sum ?? 0;
+    const sum = latest.sum! >= sumBefore ? latest.sum! - sumBefore : latest.sum!;
+    return total === 0 ? NaN : sum / total;
+  }
+  if (rule.condition.kind === "rate_of_change") {
+    return rate(series.readings, base, latest, type === "counter");
+  }
+  return latest.value;
+}
+
+/** Index of the newest reading at or before `start`, or 0 when all are newer. */
+function baseline(readings: readonly Reading[], start: number): number {
+  let index = 0;
+  for (let i = 0; i < readings.length; i++) {
+    if (readings[i]!.at <= start) index = i;
+  }
+  return index;
+}
+
+function rate(readings: readonly Reading[], base: number, latest: Reading, counter: boolean) {
+  const first = readings[base]!;
+  const seconds = (latest.at - first.at) / 1000;
+  if (seconds <= 0) return NaN;
+  let increase = 0;
+  for (let i = base + 1; i < readings.length; i++) {
+    const step = readings[i]!.value - readings[i - 1]!.value;
+    increase += counter && step < 0 ? readings[i]!.value : step;
+  }
+  return increase / seconds;
+}
+
+/**
+ * Estimates a quantile from cumulative bucket counts by linear interpolation inside the bucket
+ * that holds the rank, as Prometheus's histogram_quantile does; NaN when the window is empty.
+ */
+export function histogramQuantile(q: number, buckets: ReadonlyArray<[number, number]>): number {
+  const total = buckets.at(-1)?.[1] ?? 0;
+  if (total === 0) return NaN;
+  const rank = q * total;
+  for (let i = 0; i < buckets.length; i++) {
+    const [upper, count] = buckets[i]!;
+    if (count < rank) continue;
+    if (upper === Infinity) return i === 0 ? NaN : buckets[i - 1]![0];
+    const lower = i === 0 ? Math.min(0, upper) : buckets[i - 1]![0];
+    const below = i === 0 ? 0 : buckets[i - 1]![1];
+    return count === below ? upper : lower + (upper - lower) * (rank - below) / (count - below);
+  }
+  return NaN;
+}
+
+function readHistogram(metric: MetricJson, now: number) {
+  const grouped = new Map<string, { labels: Record<string, string>; reading: Reading }>();
+  for (const entry of metric.values) {
+    const { le, ...rest } = entry.labels;
+    const labels = stringLabels(rest);
+    const key = labelKey(labels);
+    let group = grouped.get(key);
+    if (group === undefined) {
+      group = { labels, reading: { at: now, value: 0, buckets: [], sum: 0 } };
+      grouped.set(key, group);
+    }
+    if (entry.metricName?.endsWith("_bucket")) {
+      const bound = le === "+Inf" ? Infinity : Number(le);
+      group.reading.buckets!.push([bound, entry.value]);
+    } else if (entry.metricName?.endsWith("_sum")) {
+      group.reading.sum = entry.value;
+    } else if (entry.metricName?.endsWith("_count")) {
+      group.reading.value = entry.value;
+    }
+  }
+  for (const group of grouped.values()) group.reading.buckets!.sort((a, b) => a[0] - b[0]);
+  return [...grouped.values()];
+}
+
+function zeroReading(like: Reading, at: number): Reading {
+  return like.buckets === undefined
+    ? { at, value: 0 }
+    : { at, value: 0, sum: 0, buckets: like.buckets.map(([bound]) => [bound, 0]) };
+}
+
+/** Drops readings before the newest one at or before `start`, which stays as the baseline. */
+function trim(readings: Reading[], start: number): void {
+  const keepFrom = baseline(readings, start);
+  if (keepFrom > 0) readings.splice(0, keepFrom);
+}
+
+function stringLabels(labels: Record<string, string | number>): Record<string, string> {
+  return Object.fromEntries(Object.entries(labels).map(([key, value]) => [key, String(value)]));
+}
