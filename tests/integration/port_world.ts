@@ -41,6 +41,8 @@ export interface PortWorldOptions {
   createPorts?: boolean;
   /** Log level passed with `--log-level`. @default {"INFO"} */
   logLevel?: string;
+  /** Runs after Redis is seeded and before the daemon starts, e.g. to start a recorder. */
+  beforeDaemon?: (redis: RedisServer) => Promise<void>;
 }
 
 /** A running world; call `close()` in a `finally` block. */
@@ -176,6 +178,7 @@ export async function startPortWorld(options: PortWorldOptions): Promise<PortWor
     const configPath = options.config === undefined
       ? undefined
       : await writeDaemonConfig(redis, options.config);
+    await options.beforeDaemon?.(redis);
     const daemon = await startDaemon({
       namespace: ns,
       dbConfigPath: redis.dbConfigPath,
