@@ -25,6 +25,8 @@ export class PortStateStore {
   #written = new Map<string, PortStatus | null>();
   #pending = new Map<string, PendingChange>();
   #inFlight: Map<string, PendingChange> | undefined;
+  /** Confirmed names that Redis may have lost since, such as across a server restart. */
+  #unverified = new Set<string>();
 
   /** Number of ports with changes that Redis has not confirmed. */
   get pendingCount(): number {
@@ -48,6 +50,15 @@ export class PortStateStore {
       if (status) ports.set(name, status);
     }
     return ports;
+  }
+
+  /**
+   * Marks every confirmed status as possibly lost, so that the next {@link set} with
+   * `onlyIfChanged` writes the port again even when its fields did not change. Called after a
+   * reconnect: a restarted server may have come back without its data.
+   */
+  markWrittenUnverified(): void {
+    for (const name of this.#written.keys()) this.#unverified.add(name);
   }
 
   /** Records statuses known to be in STATE_DB already, such as those read at a warm start. */
@@ -85,7 +96,9 @@ export class PortStateStore {
     const merged = status.mtu === undefined && latest?.mtu !== undefined
       ? { ...status, mtu: latest.mtu }
       : status;
-    if (onlyIfChanged && latest && sameFields(latest, merged)) return false;
+    const verified = !this.#unverified.has(name) || this.#pending.has(name) ||
+      this.#inFlight?.has(name) === true;
+    if (onlyIfChanged && latest && verified && sameFields(latest, merged)) return false;
     const previous = this.#pending.get(name);
     const wipe = previous !== undefined && (previous.wipe || previous.status === null);
     this.#pending.set(name, { status: merged, wipe });
@@ -120,6 +133,7 @@ export class PortStateStore {
   confirm(): void {
     for (const [name, change] of this.#inFlight ?? []) {
       this.#written.set(name, change.status);
+      this.#unverified.delete(name);
     }
     this.#inFlight = undefined;
   }
