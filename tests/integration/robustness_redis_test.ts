@@ -231,3 +231,28 @@ Deno.test("cold start connections dropped", async () => {
     await world.close();
   }
 });
+
+Deno.test("redis restarted without its data", async () => {
+  const world = await startPortWorld({ ports: 8, tag: "rlost" });
+  try {
+    await world.ns.batch([`link set ${peerName(world.names[0]!)} down`]);
+    // Frozen, the daemon reconnects only once the entries below are back, so its resync
+    // finds every port in APPL_DB and must still rewrite STATE_DB.
+    world.daemon.signal("SIGSTOP");
+    try {
+      await world.redis.restart();
+      // SONiC's database container would bring back the popped APPL_DB entries.
+      await world.applDb.ping();
+      for (const name of world.names) {
+        await world.applDb.hset(`PORT_TABLE:${name}`, "admin_status", "up");
+      }
+    } finally {
+      world.daemon.signal("SIGCONT");
+    }
+    await waitStateMatchesKernel(world, 4000);
+    assertEquals((await readStatePorts(world.stateDb)).Ethernet0, quad(false));
+    assertEquals((await world.daemon.stop()).code, 0);
+  } finally {
+    await world.close();
+  }
+});
