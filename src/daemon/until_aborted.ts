@@ -1,7 +1,7 @@
 /**
  * Waits for `work`, or rejects with the signal's reason as soon as `signal` is aborted, so a
- * stop never waits on a Redis server that accepts commands but does not answer. The work goes
- * on in the background; its later rejection is handled here so that it is never unhandled.
+ * stop never waits on a Redis server that accepts commands but never replies. The work goes on
+ * in the background, and its later rejection is caught here so that it is never unhandled.
  */
 export function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
   if (signal.aborted) {

@@ -191,9 +191,9 @@ export class PortSync {
   }
 
   /**
-   * Finds which names have an APPL_DB entry. When Redis cannot answer, the answer last read is
-   * used, so the changes of known ports keep coalescing in the store while Redis is away and
-   * are written on reconnect; unknown names wait in the awaiting set for the recheck.
+   * Finds which names have an APPL_DB entry. When the lookup fails, the result of the last
+   * successful lookup is used, so changes of known ports keep coalescing in the store while
+   * Redis is down and are written on reconnect. Unknown names wait for the recheck.
    */
   async #lookup(names: string[]): Promise<Set<string>> {
     if (names.length === 0) return new Set();
@@ -205,7 +205,7 @@ export class PortSync {
       }
       return found;
     } catch (error) {
-      syncLog.error("Failed to read APPL_DB PORT_TABLE, using the last answer for now", {
+      syncLog.error("Failed to read APPL_DB PORT_TABLE, using the last successful lookup", {
         ports: names.join(","),
         error,
       });

@@ -1,7 +1,7 @@
 /**
  * A running daemon with many veth ports, for the robustness tests.
  *
- * The world is built the way SONiC brings a switch up: CONFIG_DB holds the ports, the daemon
+ * The world is built the way SONiC brings a switch up: CONFIG_DB contains the ports, the daemon
  * cold-starts and writes them with PortConfigDone, an orchagent stand-in pops them, and only
  * then the port netdevs appear (so the daemon does not treat them as leftovers). The world is
  * ready once STATE_DB holds every port and PortInitDone is visible.

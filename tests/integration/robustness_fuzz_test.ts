@@ -114,7 +114,7 @@ Deno.test("fuzz monitor and sync", async () => {
 
     // Each batch: garbage datagrams, then one valid NEWLINK for the port with known fields.
     const batches: Batch[] = [];
-    const wanted: Array<{ admin: boolean; oper: boolean; mtu: number }> = [];
+    const expectedStates: Array<{ admin: boolean; oper: boolean; mtu: number }> = [];
     for (let index = 0; index < BATCHES; index++) {
       const datagrams = Array.from({ length: GARBAGE_PER_BATCH }, () => garbage(next));
       const want = { admin: next() < 0.5, oper: next() < 0.5, mtu: 1000 + (index % 9000) };
@@ -131,7 +131,7 @@ Deno.test("fuzz monitor and sync", async () => {
         name: PORT,
         mtu: want.mtu,
       }));
-      wanted.push(want);
+      expectedStates.push(want);
       batches.push({ kind: "data", datagrams, foreignSenders: 0, truncated: 0 });
     }
 
@@ -156,7 +156,7 @@ Deno.test("fuzz monitor and sync", async () => {
         for (const segment of segments) {
           if (segment.kind === "events") await sync.handleEvents(segment.events);
         }
-        const want = wanted[handled]!;
+        const want = expectedStates[handled]!;
         const written = store.written(PORT);
         assertEquals(
           written && { admin: written.admin, oper: written.oper, mtu: written.mtu },
@@ -172,7 +172,7 @@ Deno.test("fuzz monitor and sync", async () => {
     assertEquals(handled, BATCHES, `${context}: batches handled`);
     assert(decodeErrors.length > BATCHES, `${context}: only ${decodeErrors.length} errors`);
     for (const error of decodeErrors) assertInstanceOf(error, NetlinkDecodeError, context);
-    const last = wanted.at(-1)!;
+    const last = expectedStates.at(-1)!;
     assertEquals(
       await stateDb.hgetall(`PORT_TABLE:${PORT}`.replace(":", "|")),
       quad(last.oper, last.admin, last.mtu),
