@@ -23,6 +23,7 @@ import {
   createWarmRestartStats,
   type WarmRestartStats,
 } from "../warm_restart/warm_restart_stats.ts";
+import { untilAborted } from "./until_aborted.ts";
 
 /** Multicast group bit of link notifications (RTNLGRP_LINK = 1, so bit value 1). */
 const RTNLGRP_LINK_BIT = 1;
@@ -106,8 +107,9 @@ export class Daemon {
     try {
       await this.#start();
       if (this.#state === "starting") this.#setState("running");
-      await this.#monitor?.run();
-      await this.#queue;
+      // The reader waits for each batch's work; a stop must not wait for a Redis that hangs.
+      await untilAborted(this.#monitor?.run() ?? Promise.resolve(), this.#abort.signal);
+      await untilAborted(this.#queue, this.#abort.signal);
     } catch (error) {
       if (!this.#abort.signal.aborted) throw error;
     } finally {
@@ -239,6 +241,11 @@ export class Daemon {
         void this.#enqueue(() => this.#finishInitialSync(undefined));
       }
     });
+    // B14 round b: a netdev seen before its APPL_DB entry is published by this bounded recheck
+    // of only the awaiting names (one pipelined EXISTS per tick, nothing when none await).
+    // Keyspace notifications were not chosen: they depend on the server's
+    // notify-keyspace-events setting, need one more connection, and lose every event sent
+    // while that connection is down, so a recheck would be needed after reconnects anyway.
     this.#recheckTimer = setInterval(() => {
       if (this.#sync && this.#sync.awaitingNames().length > 0) {
         this.#enqueue(() => this.#sync!.recheckAwaiting());
@@ -289,6 +296,8 @@ export class Daemon {
       client.on("ready", () => {
         if (this.#state !== "running" && this.#state !== "starting") return;
         redisLog.info("Reconnected to Redis", { db: name });
+        // A restarted server may have lost STATE_DB, so the resync rewrites every port.
+        if (name === "STATE_DB") this.#store.markWrittenUnverified();
         this.#monitor?.requestDump("reconnect");
         this.#enqueue(async () => {
           await this.#sync?.flush();
@@ -392,19 +401,26 @@ export class Daemon {
     this.#setState("stopping");
     if (this.#recheckTimer !== undefined) clearInterval(this.#recheckTimer);
     this.#monitor?.close();
-    await this.#queue;
-    if (this.#sync && this.#store.pendingCount > 0) {
-      const flushed = await Promise.race([
-        this.#sync.flush(),
-        new Promise<false>((resolve) =>
-          setTimeout(() => resolve(false), SHUTDOWN_FLUSH_TIMEOUT_MS)
-        ),
-      ]);
-      if (!flushed) {
-        log.error("Stopping with port state not written to STATE_DB", {
-          ports: this.#store.pendingNames().join(","),
+    // In-flight work and the last write share one deadline, so a Redis server that accepts
+    // connections but never answers cannot hold the process past it.
+    const deadline = withinDeadline(SHUTDOWN_FLUSH_TIMEOUT_MS);
+    try {
+      const idle = await deadline.race(this.#queue.then(() => true));
+      let flushed = idle;
+      if (idle && this.#sync && this.#store.pendingCount > 0) {
+        flushed = await deadline.race(this.#sync.flush());
+      }
+      const unwritten = this.#store.pendingNames();
+      if (!flushed || unwritten.length > 0) logUnwritten(unwritten, idle);
+      const awaiting = this.#sync?.awaitingNames() ?? [];
+      if (awaiting.length > 0) {
+        log.info("Stopping with netdevs that still wait for their APPL_DB entry", {
+          count: awaiting.length,
+          ports: awaiting.slice(0, NAMES_PER_LINE).join(","),
         });
       }
+    } finally {
+      deadline.clear();
     }
     await this.#warmRestart?.stop();
     for (const client of Object.values(this.#connections ?? {})) client.disconnect();
@@ -416,6 +432,33 @@ export class Daemon {
     if (next === this.#state) return;
     log.info("Daemon state", { from: this.#state, to: next });
     this.#state = next;
+  }
+}
+
+/** A shared time limit for several awaits; {@link clear} cancels its timer. */
+function withinDeadline(ms: number) {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const expired = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+  });
+  return {
+    /** Resolves with the work's result, or false once the deadline has passed. */
+    race: (work: Promise<boolean>) => Promise.race([work, expired]),
+    clear: () => clearTimeout(timer),
+  };
+}
+
+/** Names per log line, so that no line is cut by the value length limit of the log format. */
+const NAMES_PER_LINE = 16;
+
+/** Logs at shutdown the ports whose latest state did not reach STATE_DB, a few per line. */
+function logUnwritten(names: string[], idle: boolean): void {
+  if (!idle) log.error("Stopping before in-flight link work finished");
+  for (let start = 0; start < names.length; start += NAMES_PER_LINE) {
+    log.error("Stopping with port state not written to STATE_DB", {
+      count: names.length,
+      ports: names.slice(start, start + NAMES_PER_LINE).join(","),
+    });
   }
 }
 

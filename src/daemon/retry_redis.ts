@@ -1,6 +1,7 @@
 import { getLogger } from "@logtape/logtape";
 import type { Redis } from "ioredis";
 import { ROOT_CATEGORY } from "../logging/setup_logging.ts";
+import { untilAborted } from "./until_aborted.ts";
 
 const log = getLogger([ROOT_CATEGORY, "redis"]);
 
@@ -22,7 +23,7 @@ export async function retryRedis<T>(
   for (let attempt = 1;; attempt++) {
     options.signal.throwIfAborted();
     try {
-      return await step();
+      return await untilAborted(step(), options.signal);
     } catch (error) {
       options.signal.throwIfAborted();
       const delayMs = retryDelayMs(attempt, options.maxDelayMs);

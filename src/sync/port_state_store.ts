@@ -28,6 +28,10 @@ export class PortStateStore {
   #written = new Map<string, PortStatus | null>();
   #pending = new Map<string, PendingOperation[]>();
   #inFlight: Map<string, PendingOperation[]> | undefined;
+  /** Confirmed names that Redis may have lost since, such as across a server restart. */
+  #unverified = new Set<string>();
+  /** Names whose last write failed: their changes collapse as they arrive until one succeeds. */
+  #collapsing = new Set<string>();
 
   /** Number of ports with changes that Redis has not confirmed. */
   get pendingCount(): number {
@@ -51,6 +55,15 @@ export class PortStateStore {
       if (status) ports.set(name, status);
     }
     return ports;
+  }
+
+  /**
+   * Marks every confirmed status as possibly lost, so that the next {@link set} with
+   * `onlyIfChanged` writes the port again even when its fields did not change. Called after a
+   * reconnect: a restarted server may have come back without its data.
+   */
+  markWrittenUnverified(): void {
+    for (const name of this.#written.keys()) this.#unverified.add(name);
   }
 
   /** Records statuses known to be in STATE_DB already, such as those read at a warm start. */
@@ -90,7 +103,9 @@ export class PortStateStore {
     const merged = status.mtu === undefined && latest?.mtu !== undefined
       ? { ...status, mtu: latest.mtu }
       : status;
-    if (onlyIfChanged && latest && sameFields(latest, merged)) return false;
+    const verified = !this.#unverified.has(name) || this.#pending.has(name) ||
+      this.#inFlight?.has(name) === true;
+    if (onlyIfChanged && latest && verified && sameFields(latest, merged)) return false;
     this.#append(name, { op: "set", status: merged });
     return true;
   }
@@ -156,6 +171,8 @@ export class PortStateStore {
   confirm(): void {
     for (const [name, operations] of this.#inFlight ?? []) {
       this.#written.set(name, finalStatus(operations));
+      this.#unverified.delete(name);
+      this.#collapsing.delete(name);
     }
     this.#inFlight = undefined;
   }
@@ -167,12 +184,17 @@ export class PortStateStore {
     for (const [name, operations] of inFlight) {
       const newer = this.#pending.get(name) ?? [];
       this.#pending.set(name, collapse([...operations, ...newer]));
+      this.#collapsing.add(name);
     }
   }
 
   #append(name: string, operation: PendingOperation): void {
     const operations = this.#pending.get(name) ?? [];
     operations.push(operation);
+    if (this.#collapsing.has(name)) {
+      this.#pending.set(name, collapse(operations));
+      return;
+    }
     if (operations.length > MAX_PENDING_PER_PORT) {
       // Dropping the oldest intermediate status keeps every delete and the newest status.
       const oldestSet = operations.findIndex((change, index) =>

@@ -56,6 +56,8 @@ const syncLog = getLogger([ROOT_CATEGORY, "sync"]);
 export class PortSync {
   #options: PortSyncOptions;
   #awaiting = new Map<string, PortStatus>();
+  /** Names whose APPL_DB entry existed at the last successful lookup. */
+  #knownInAppl = new Set<string>();
   #holdWrites = false;
   #initDone = false;
   #flushing: Promise<boolean> | undefined;
@@ -188,16 +190,26 @@ export class PortSync {
     return true;
   }
 
+  /**
+   * Finds which names have an APPL_DB entry. When the lookup fails, the result of the last
+   * successful lookup is used, so changes of known ports keep coalescing in the store while
+   * Redis is down and are written on reconnect. Unknown names wait for the recheck.
+   */
   async #lookup(names: string[]): Promise<Set<string>> {
     if (names.length === 0) return new Set();
     try {
-      return await this.#options.appl.existing(names);
+      const found = await this.#options.appl.existing(names);
+      for (const name of names) {
+        if (found.has(name)) this.#knownInAppl.add(name);
+        else this.#knownInAppl.delete(name);
+      }
+      return found;
     } catch (error) {
-      syncLog.error("Failed to read APPL_DB PORT_TABLE, will check the ports again", {
+      syncLog.error("Failed to read APPL_DB PORT_TABLE, using the last successful lookup", {
         ports: names.join(","),
         error,
       });
-      return new Set();
+      return new Set(names.filter((name) => this.#knownInAppl.has(name)));
     }
   }
 
