@@ -145,10 +145,16 @@ export function sortKeys<T>(record: Record<string, T>): Record<string, T> {
   return Object.fromEntries(Object.entries(record).sort(([a], [b]) => a.localeCompare(b)));
 }
 
-/** Writes a daemon config file into the Redis test folder and returns its path. */
+/**
+ * Writes a daemon config file into the Redis test folder and returns its path. The warm
+ * restart snapshot goes to the same folder unless `text` sets it.
+ */
 export async function writeDaemonConfig(redis: RedisServer, text: string): Promise<string> {
   const path = `${redis.dir}/portsyncd.toml`;
-  await Deno.writeTextFile(path, text);
+  const stateFile = `\n[warm_restart]\nstate_file = ${
+    JSON.stringify(`${redis.dir}/port_state.json`)
+  }\n`;
+  await Deno.writeTextFile(path, text.includes("[warm_restart]") ? text : text + stateFile);
   return path;
 }
 

@@ -94,7 +94,11 @@ Deno.test("unknown config key warns", async () => {
   const ns = await createNamespace("rb-cfgw");
   try {
     const path = `${redis.dir}/unknown.toml`;
-    await Deno.writeTextFile(path, "[netlink]\nreceive_bufer_bytes = 1\n[extra]\nkey = 2\n");
+    await Deno.writeTextFile(
+      path,
+      "[netlink]\nreceive_bufer_bytes = 1\n[extra]\nkey = 2\n" +
+        `[warm_restart]\nstate_file = ${JSON.stringify(`${redis.dir}/port_state.json`)}\n`,
+    );
     const daemon = await startDaemon({
       namespace: ns,
       dbConfigPath: redis.dbConfigPath,
