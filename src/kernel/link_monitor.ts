@@ -12,7 +12,7 @@ const NLM_F_DUMP_INTR = 0x10;
 /** Errno of a receive-buffer overflow: the kernel dropped messages. */
 const ENOBUFS = 105;
 
-/** Why a dump was requested. */
+/** Reason for a dump request. */
 export type DumpReason = "startup" | "overflow" | "truncated" | "inconsistent" | "reconnect";
 
 /** One piece of a received batch, in kernel order. */

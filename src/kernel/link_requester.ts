@@ -27,7 +27,7 @@ export class LinkRequester {
   }
 
   /**
-   * Lists every link the kernel knows (RTM_GETLINK dump).
+   * Lists every link in the kernel with an RTM_GETLINK dump.
    *
    * @throws {NetlinkRequestError} when the dump does not finish within the timeout, is
    * interrupted by a change (NLM_F_DUMP_INTR), or the kernel returns an error.

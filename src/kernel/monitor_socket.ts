@@ -1,4 +1,4 @@
-/** What the link monitor needs from a netlink socket; `NetlinkSocket` in ffi/ implements it. */
+/** Netlink socket operations used by the link monitor; `NetlinkSocket` in ffi/ implements them. */
 export interface MonitorSocket {
   send(bytes: Uint8Array): void;
   receiveBatch(maxDatagrams?: number): Promise<

@@ -7,7 +7,7 @@ const IFF_UP = 0x1;
 /** Device flag: operationally up per RFC 2863, as the routing stack reads it (linux/if.h). */
 const IFF_RUNNING = 0x40;
 
-/** What the daemon needs from one RTM_NEWLINK or RTM_DELLINK message. */
+/** Fields of one RTM_NEWLINK or RTM_DELLINK message that the daemon uses. */
 export interface LinkEvent {
   op: "new" | "del";
   name: string;

@@ -7,14 +7,14 @@ const AF_BRIDGE = 7;
 /** Name prefixes of the netdevs the daemon manages: front-panel ports and LAGs. */
 const PORT_PREFIXES = ["Ethernet", "PortChannel"] as const;
 
-/** Why a link event leads to no STATE_DB change. */
+/** Reason a link event leads to no STATE_DB change. */
 export type IgnoreReason =
   | "not-a-port-name"
   | "team-netdev"
   | "bridge-or-lag-removal"
   | "old-netdev";
 
-/** What one link event means for STATE_DB. */
+/** Effect of one link event on STATE_DB. */
 export type LinkDecision =
   | { action: "ignore"; name: string; reason: IgnoreReason }
   | { action: "set"; name: string; status: PortStatus }
