@@ -4,11 +4,14 @@ import { DEFAULT_CONFIG_PATH, loadConfig } from "../config/load_config.ts";
 import { Daemon } from "../daemon/daemon.ts";
 import { LogControl, ROOT_CATEGORY } from "../logging/setup_logging.ts";
 import { isSonicLogLevel } from "../logging/sonic_log_level.ts";
+import { syslogSinkFactory } from "../logging/syslog_sink.ts";
+import { validateMetricsConfig } from "../metrics/metrics_config.ts";
 import {
   DatabaseConfigError,
   DEFAULT_DATABASE_CONFIG_PATH,
   loadDatabaseConfig,
 } from "../sonic_db/database_config.ts";
+import { Observability } from "./observability.ts";
 import { parseArgs, USAGE, UsageError } from "./parse_args.ts";
 import { VERSION } from "./version.ts";
 
@@ -33,15 +36,20 @@ export async function runCli(args: string[]): Promise<number> {
     return 0;
   }
 
-  const logControl = new LogControl();
+  let logControl = new LogControl();
   logControl.apply(command.logLevel ?? "NOTICE", "STDERR", true);
 
   let loaded;
   let databaseConfig;
+  let metricsAddress;
   try {
     loaded = await loadConfig(
       command.configPath ?? DEFAULT_CONFIG_PATH,
       command.configPath !== undefined,
+    );
+    metricsAddress = validateMetricsConfig(
+      loaded.config.metrics,
+      loaded.path ?? "the built-in defaults",
     );
     databaseConfig = await loadDatabaseConfig(command.dbConfigPath ?? DEFAULT_DATABASE_CONFIG_PATH);
   } catch (error) {
@@ -52,12 +60,28 @@ export async function runCli(args: string[]): Promise<number> {
     throw error;
   }
   const configured = loaded.config.logging.level;
-  const level = command.logLevel ??
-    (configured !== undefined && isSonicLogLevel(configured) ? configured : "NOTICE");
-  logControl.apply(level, "STDERR", true);
+  const levelOverride = command.logLevel ??
+    (configured !== undefined && isSonicLogLevel(configured) ? configured : undefined);
+  logControl = new LogControl(syslogSinkFactory(loaded.config.logging.syslog_socket));
+  logControl.apply(levelOverride ?? "NOTICE", "STDERR", true);
   for (const warning of loaded.warnings) log.warning(warning);
 
-  const daemon = new Daemon({ config: loaded.config, databaseConfig });
+  const observability = new Observability({
+    config: loaded.config,
+    databaseConfig,
+    logControl,
+    levelOverride,
+    metricsAddress,
+  });
+  await observability.startLogging();
+  const daemon = new Daemon({
+    config: loaded.config,
+    databaseConfig,
+    syncObserver: observability.metrics,
+    monitorObserver: observability.metrics,
+    observer: observability.daemonObserver,
+  });
+  await observability.attach(daemon);
   const onSignal = (name: string) => () => daemon.stop(name);
   const signals: Array<[Deno.Signal, () => void]> = [
     ["SIGTERM", onSignal("SIGTERM")],
@@ -75,6 +99,7 @@ export async function runCli(args: string[]): Promise<number> {
     return 1;
   } finally {
     for (const [signal, handler] of signals) Deno.removeSignalListener(signal, handler);
+    await observability.close();
   }
   return 0;
 }
