@@ -80,7 +80,9 @@ export class LoggerTable {
     client.on("error", (error: Error) => log.debug("LOGGER table connection error", { error }));
     subscriber.on("error", (error: Error) => log.debug("LOGGER table subscriber error", { error }));
     subscriber.on("message", (channel: string, event: string) => {
-      if (channel === this.#channel && event !== "del") this.#schedule();
+      if (channel !== this.#channel) return;
+      log.trace("LOGGER entry changed", { key: this.#key, event });
+      if (event !== "del") this.#schedule();
     });
     // ioredis subscribes again by itself after a reconnect; a read then catches what was missed.
     subscriber.on("ready", () => this.#schedule());

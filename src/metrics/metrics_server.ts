@@ -55,6 +55,7 @@ export async function startMetricsServer(
       "cache-control": "no-store",
     });
     response.end(method === "HEAD" ? undefined : body);
+    log.trace("Served metrics request", { method, path: url.pathname, status: answer.status });
   };
 
   let server: http.Server;
