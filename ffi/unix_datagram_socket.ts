@@ -114,8 +114,8 @@ export class UnixDatagramSocket {
   /**
    * Sends one datagram to `address` without blocking.
    *
-   * @throws {SyscallError} When `sendto` fails: `ENOENT` or `ECONNREFUSED` when nobody
-   * listens at the address, `EAGAIN` when the receiver's queue is full.
+   * @throws {SyscallError} When `sendto` fails: `ENOENT` or `ECONNREFUSED` when no socket
+   * is bound to the address, `EAGAIN` when the receiver's queue is full.
    * @throws {Error} When the socket is closed.
    */
   send(data: Uint8Array, address: string | UnixAddress): void {

@@ -16,7 +16,7 @@ import type { DatabaseConfig } from "../sonic_db/database_config.ts";
 import { SystemdNotifier } from "../systemd/systemd_notifier.ts";
 import { SystemdReporter } from "../systemd/systemd_reporter.ts";
 
-/** Longest wait for the first read of CONFIG_DB `LOGGER|portsyncd` before starting anyway. */
+/** Maximum wait for the first read of CONFIG_DB `LOGGER|portsyncd` before starting anyway. */
 const LOGGER_TABLE_WAIT_MS = 2000;
 
 /** Options of {@linkcode Observability}. */
@@ -54,7 +54,7 @@ export class Observability {
 
   /**
    * Links the log settings to CONFIG_DB `LOGGER|portsyncd` and waits up to 2 s for the first
-   * read, so start-up lines already use the table's level; following goes on in the background.
+   * read, so start-up lines already use the table's level. Following goes on in the background.
    */
   async startLogging(): Promise<void> {
     const { databaseConfig, logControl, levelOverride } = this.#options;

@@ -1,7 +1,7 @@
 import type { DaemonState } from "./daemon.ts";
 
 /**
- * What the daemon reports about itself for `/health`, metrics and the systemd watchdog.
+ * Status the daemon reports about itself for `/health`, metrics and the systemd watchdog.
  * {@link Daemon} implements it; tests may pass a plain object.
  */
 export interface DaemonStatus {

@@ -8,7 +8,7 @@ import { syslogPriority } from "./sonic_log_level.ts";
 export const LOG_USER = 1;
 /** Program name sent as the syslog tag. */
 export const SYSLOG_IDENT = "portsyncd";
-/** Longest message text in characters; a datagram stays far below the socket's limits. */
+/** Maximum message text in characters, so a datagram stays well below the socket's limits. */
 const MAX_BODY_CHARS = 8000;
 
 const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
@@ -84,9 +84,9 @@ export function createSyslogSink(options: SyslogSinkOptions): Sink & Disposable 
 }
 
 /**
- * Returns the factory that {@linkcode LogControl} calls for the `SYSLOG` output. It gives
+ * Returns the factory that {@linkcode LogControl} calls for the `SYSLOG` output. It returns
  * undefined when `socketPath` does not exist or is not a socket, so LogControl falls back to
- * stderr with one warning; an abstract name (`@...`) cannot be checked and is always tried.
+ * stderr with one warning. An abstract name (`@...`) cannot be checked, so it is always tried.
  */
 export function syslogSinkFactory(
   socketPath: string,

@@ -36,7 +36,7 @@ const DATABASES = ["CONFIG_DB", "APPL_DB", "STATE_DB"] as const;
 /** Daemon states, one gauge series each. */
 const STATES: readonly DaemonState[] = ["starting", "running", "stopping", "stopped"];
 
-/** Where the gauges that are read at scrape time get their values. */
+/** Sources of the gauges that are read at scrape time. */
 export interface MetricsSources {
   status: DaemonStatus;
   lag: EventLoopLag;

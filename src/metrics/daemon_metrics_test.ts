@@ -93,8 +93,10 @@ Deno.test("listen address parses and checks", () => {
   assertEquals(parseListenAddress("127.0.0.1:80"), { host: "127.0.0.1", port: 80 });
   assertEquals(parseListenAddress("::1:9090"), undefined);
   assertEquals(parseListenAddress("[::1]:0"), undefined);
-  assert(isLoopbackHost("::1") && isLoopbackHost("127.1.2.3") && isLoopbackHost("localhost"));
-  assert(!isLoopbackHost("0.0.0.0") && !isLoopbackHost("::") && !isLoopbackHost("10.0.0.1"));
+  for (const host of ["::1", "127.1.2.3", "localhost"]) {
+    assertEquals(isLoopbackHost(host), true, host);
+  }
+  for (const host of ["0.0.0.0", "::", "10.0.0.1"]) assertEquals(isLoopbackHost(host), false, host);
 });
 
 Deno.test("event loop lag sees a block", () => {

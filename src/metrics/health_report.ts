@@ -25,7 +25,7 @@ export interface HealthReport {
   port_init_done: boolean;
   initial_sync_done: boolean;
   event_loop_lag_seconds: number;
-  /** Why the status is not `ok`. */
+  /** Reasons for a status other than `ok`. */
   problems: string[];
 }
 

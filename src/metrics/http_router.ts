@@ -1,4 +1,4 @@
-/** The answer of one route. */
+/** Response of one route. */
 export interface RouteResponse {
   status: number;
   contentType: string;
@@ -35,7 +35,7 @@ export class HttpRouter {
     return [...this.#routes.keys()];
   }
 
-  /** Answers one request; a failing handler gives 500 and the error text. */
+  /** Returns the response to one request. A failing handler gives 500 and the error text. */
   async handle(method: string, url: URL): Promise<RouteResponse> {
     const handler = this.#routes.get(url.pathname);
     if (!handler) return text(404, `No endpoint ${url.pathname}; try ${this.paths().join(", ")}\n`);

@@ -8,7 +8,7 @@ import type { ListenAddress } from "./listen_address.ts";
 
 /** A listening metrics server. */
 export interface MetricsServer {
-  /** Bound host and port (the real port when 0 was asked for). */
+  /** Bound host and port (the port the kernel picked when 0 was requested). */
   readonly address: ListenAddress;
   /** Whether clients must present a certificate signed by the configured CA. */
   readonly tls: boolean;
@@ -44,7 +44,13 @@ export async function startMetricsServer(
   options: MetricsServerOptions,
 ): Promise<MetricsServer | undefined> {
   const { metrics, address, router } = options;
-  const listener = async (request: http.IncomingMessage, response: http.ServerResponse) => {
+  const listener = (request: http.IncomingMessage, response: http.ServerResponse) => {
+    serve(request, response).catch((error) => {
+      log.warning("Failed to respond to metrics request", { path: request.url, error });
+      response.destroy();
+    });
+  };
+  const serve = async (request: http.IncomingMessage, response: http.ServerResponse) => {
     const url = new URL(request.url ?? "/", "http://localhost");
     const method = request.method ?? "GET";
     const answer = await router.handle(method, url);

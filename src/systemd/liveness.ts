@@ -2,7 +2,7 @@ import type { DaemonStatus } from "../daemon/daemon_status.ts";
 
 /** Largest event-loop lag, in seconds, at which the daemon still counts as alive. */
 export const MAX_LIVE_LAG_SECONDS = 1;
-/** Longest time, in ms, that handling one netlink batch may take before the reader is stuck. */
+/** Maximum time, in ms, that handling one netlink batch may take before the reader is stuck. */
 export const MAX_BATCH_HANDLING_MS = 30_000;
 
 /** Result of {@linkcode checkLiveness}. */

@@ -12,7 +12,7 @@ const log = getLogger([ROOT_CATEGORY, "systemd"]);
 /**
  * Tells systemd what the daemon does: `STATUS=` on every state change, `READY=1` once the
  * start-up dump is handled and PortInitDone is written, `STOPPING=1` at shutdown, and
- * `WATCHDOG=1` every half `WATCHDOG_USEC` while {@linkcode checkLiveness} says the daemon is
+ * `WATCHDOG=1` every half `WATCHDOG_USEC` while {@linkcode checkLiveness} finds the daemon is
  * alive. A stalled daemon stops petting the watchdog and systemd restarts it.
  */
 export class SystemdReporter implements DaemonObserver {

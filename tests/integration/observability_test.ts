@@ -64,7 +64,8 @@ Deno.test("metrics over mTLS follow flaps", async () => {
     assertEquals(sampleValue(first.body, 'portsyncd_redis_connected{db="STATE_DB"}'), 1);
     const flapsBefore = sampleValue(first.body, FLAPS) ?? 0;
     const writesBefore = sampleValue(first.body, 'portsyncd_redis_writes_total{db="STATE_DB"}');
-    assert(writesBefore !== undefined && writesBefore >= 1, first.body);
+    assert(writesBefore !== undefined, first.body);
+    assert(writesBefore >= 1, first.body);
 
     await world.ns.run(["link", "set", "p-Ethernet0", "down"]);
     await waitOper(world, "down");
