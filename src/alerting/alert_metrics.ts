@@ -40,7 +40,7 @@ export const ALERT_METRICS = [
     doc: "1 while the connection to the database is usable, else 0",
   },
   {
-    name: "portsyncd_event_to_redis_seconds",
+    name: "portsyncd_event_to_redis_latency_seconds",
     type: "histogram",
     labels: [],
     owner: "metrics",
@@ -55,12 +55,10 @@ export const ALERT_METRICS = [
   },
   {
     name: "portsyncd_warm_reconcile_seconds",
-    // NOTE: assumed to be a histogram. As a gauge, the default rule still works (it reads the
-    // value as is), but the Prometheus rule and dashboard query `_bucket` and must change.
-    type: "histogram",
+    type: "gauge",
     labels: [],
     owner: "metrics",
-    doc: "Duration of warm-restart reconciliation, in seconds",
+    doc: "Time from process start to the end of the warm-restart reconciliation, in seconds",
   },
   {
     name: "portsyncd_alerts_firing",

@@ -9,7 +9,7 @@
  * | `redis_disconnected` | a database connection is down longer than `for` | below 0.5 for 30s |
  * | `event_latency_p99` | p99 of netlink event to Redis write over `window` above `threshold` seconds | 0.5 s over 5m, for 1m |
  * | `netlink_decode_errors` | any netlink message failed to decode within `window` | > 0/s over 5m |
- * | `warm_reconcile_slow` | warm-restart reconciliation took longer than `threshold` seconds within `window` | 10 s over 30m |
+ * | `warm_reconcile_slow` | the last warm-restart reconciliation ended more than `threshold` seconds after the process started | 10 s |
  *
  * @module
  */
@@ -50,7 +50,7 @@ export const DEFAULT_ALERT_RULES: readonly Readonly<Record<string, unknown>>[] =
   },
   {
     id: "event_latency_p99",
-    metric: "portsyncd_event_to_redis_seconds",
+    metric: "portsyncd_event_to_redis_latency_seconds",
     condition: "above",
     quantile: 0.99,
     threshold: 0.5,
@@ -75,9 +75,7 @@ export const DEFAULT_ALERT_RULES: readonly Readonly<Record<string, unknown>>[] =
     id: "warm_reconcile_slow",
     metric: "portsyncd_warm_reconcile_seconds",
     condition: "above",
-    quantile: 0.99,
     threshold: 10,
-    window: "30m",
     for: "0s",
     severity: "warning",
     actions: ["log", "notify"],

@@ -2,14 +2,18 @@ import { getLogger } from "@logtape/logtape";
 import { ConfigError } from "../config/config_error.ts";
 import { DEFAULT_CONFIG_PATH, loadConfig } from "../config/load_config.ts";
 import { runAlertsCommand } from "../alerting/alerts_command.ts";
+import { type Alerting, startAlerting } from "../alerting/start_alerting.ts";
 import { Daemon } from "../daemon/daemon.ts";
 import { LogControl, ROOT_CATEGORY } from "../logging/setup_logging.ts";
 import { isSonicLogLevel } from "../logging/sonic_log_level.ts";
+import { syslogSinkFactory } from "../logging/syslog_sink.ts";
+import { validateMetricsConfig } from "../metrics/metrics_config.ts";
 import {
   DatabaseConfigError,
   DEFAULT_DATABASE_CONFIG_PATH,
   loadDatabaseConfig,
 } from "../sonic_db/database_config.ts";
+import { Observability } from "./observability.ts";
 import { parseArgs, USAGE, UsageError } from "./parse_args.ts";
 import { VERSION } from "./version.ts";
 
@@ -35,15 +39,20 @@ export async function runCli(args: string[]): Promise<number> {
     return 0;
   }
 
-  const logControl = new LogControl();
+  let logControl = new LogControl();
   logControl.apply(command.logLevel ?? "NOTICE", "STDERR", true);
 
   let loaded;
   let databaseConfig;
+  let metricsAddress;
   try {
     loaded = await loadConfig(
       command.configPath ?? DEFAULT_CONFIG_PATH,
       command.configPath !== undefined,
+    );
+    metricsAddress = validateMetricsConfig(
+      loaded.config.metrics,
+      loaded.path ?? "the built-in defaults",
     );
     databaseConfig = await loadDatabaseConfig(command.dbConfigPath ?? DEFAULT_DATABASE_CONFIG_PATH);
   } catch (error) {
@@ -54,12 +63,46 @@ export async function runCli(args: string[]): Promise<number> {
     throw error;
   }
   const configured = loaded.config.logging.level;
-  const level = command.logLevel ??
-    (configured !== undefined && isSonicLogLevel(configured) ? configured : "NOTICE");
-  logControl.apply(level, "STDERR", true);
+  const levelOverride = command.logLevel ??
+    (configured !== undefined && isSonicLogLevel(configured) ? configured : undefined);
+  logControl = new LogControl(syslogSinkFactory(loaded.config.logging.syslog_socket));
+  logControl.apply(levelOverride ?? "NOTICE", "STDERR", true);
   for (const warning of loaded.warnings) log.warning(warning);
 
-  const daemon = new Daemon({ config: loaded.config, databaseConfig });
+  const observability = new Observability({
+    config: loaded.config,
+    databaseConfig,
+    logControl,
+    levelOverride,
+    metricsAddress,
+  });
+  let alerting: Alerting;
+  try {
+    // Rules are checked before any Redis connection, like the rest of the configuration.
+    alerting = startAlerting({
+      registry: observability.metrics.registry,
+      config: loaded.config,
+      configPath: loaded.path ?? "the built-in defaults",
+      notify: (status) => observability.notifyStatus(status),
+    });
+  } catch (error) {
+    await observability.close();
+    if (error instanceof ConfigError) {
+      writeStderr(`portsyncd: ${error.message}\n`);
+      return 1;
+    }
+    throw error;
+  }
+  observability.router.register("/alerts", (url) => alerting.handleAlertsRequest(url));
+  await observability.startLogging();
+  const daemon = new Daemon({
+    config: loaded.config,
+    databaseConfig,
+    syncObserver: observability.metrics,
+    monitorObserver: observability.metrics,
+    observer: observability.daemonObserver,
+  });
+  await observability.attach(daemon);
   const onSignal = (name: string) => () => daemon.stop(name);
   const signals: Array<[Deno.Signal, () => void]> = [
     ["SIGTERM", onSignal("SIGTERM")],
@@ -77,6 +120,8 @@ export async function runCli(args: string[]): Promise<number> {
     return 1;
   } finally {
     for (const [signal, handler] of signals) Deno.removeSignalListener(signal, handler);
+    await alerting.stop();
+    await observability.close();
   }
   return 0;
 }

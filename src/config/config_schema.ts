@@ -68,6 +68,36 @@ export const CONFIG_SCHEMA = {
       doc: "Datagram socket of the syslog daemon",
     },
   },
+  metrics: {
+    listen: {
+      type: "string",
+      default: "[::1]:9090",
+      doc: "Address of the metrics and health server as host:port, IPv6 hosts in brackets",
+    },
+    tls: {
+      type: "boolean",
+      default: true,
+      doc: "Serve HTTPS with client certificates; false (plain HTTP) is allowed only on loopback",
+    },
+    cert: {
+      type: "optional-string",
+      doc: "PEM certificate chain of the metrics server",
+    },
+    key: {
+      type: "optional-string",
+      doc: "PEM private key of the metrics server",
+    },
+    ca: {
+      type: "optional-string",
+      doc: "PEM CA certificates that client certificates must be signed by",
+    },
+    min_tls_version: {
+      type: "string",
+      default: "TLSv1.3",
+      choices: ["TLSv1.2", "TLSv1.3"],
+      doc: "Oldest TLS version the metrics server accepts",
+    },
+  },
   warm_restart: {
     state_file: {
       type: "string",

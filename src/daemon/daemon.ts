@@ -14,6 +14,8 @@ import { LinkFilter } from "../sync/link_filter.ts";
 import { PortStateStore } from "../sync/port_state_store.ts";
 import { PortSync, type SyncObserver } from "../sync/port_sync.ts";
 import { type PortFields, readConfigPorts, readSwitchType } from "./config_db_ports.ts";
+import type { DaemonObserver } from "./daemon_observer.ts";
+import type { DaemonStatus } from "./daemon_status.ts";
 import { ApplPortTable, PORT_TABLE, StatePortTable } from "./redis_port_tables.ts";
 import { retryRedis, waitReady } from "./retry_redis.ts";
 import { SnapshotFile } from "../warm_restart/snapshot_file.ts";
@@ -45,6 +47,7 @@ export interface DaemonOptions {
   monitorObserver?: MonitorObserver;
   /** Counters the daemon adds warm-restart results to; a new object when absent. */
   warmRestartStats?: WarmRestartStats;
+  observer?: DaemonObserver;
 }
 
 interface Connections {
@@ -61,7 +64,7 @@ const redisLog = getLogger([ROOT_CATEGORY, "redis"]);
  * loop. Work that touches the sync state (batches, rechecks, reconnect handling) runs one item
  * at a time on an internal queue, so their Redis round trips never interleave.
  */
-export class Daemon {
+export class Daemon implements DaemonStatus {
   #options: DaemonOptions;
   #abort = new AbortController();
   #state: DaemonState = "starting";
@@ -75,6 +78,9 @@ export class Daemon {
   #initialSyncDone = false;
   #warmRestart: WarmRestart | undefined;
   #warmRestartStats: WarmRestartStats;
+  #readyReported = false;
+  #readerRunning = false;
+  #busySince: number | undefined;
 
   constructor(options: DaemonOptions) {
     this.#options = options;
@@ -101,14 +107,73 @@ export class Daemon {
     return this.#initialSyncDone;
   }
 
+  /** Whether APPL_DB `PortInitDone` has been written. */
+  get portInitDone(): boolean {
+    return this.#sync?.initDone ?? false;
+  }
+
+  /** Whether the netlink reader loop runs. */
+  get netlinkReaderRunning(): boolean {
+    return this.#readerRunning;
+  }
+
+  /** Monotonic ms since which the reader waits for a batch to be handled, if it does. */
+  get netlinkBusySince(): number | undefined {
+    return this.#busySince;
+  }
+
+  /** Whether a resync dump is running or queued. */
+  get netlinkResyncing(): boolean {
+    return this.#monitor?.resyncing ?? false;
+  }
+
+  /** Monotonic ms of the last received netlink batch, 0 before the first. */
+  get lastNetlinkReceiveAt(): number {
+    return this.#monitor?.lastReceiveAt ?? 0;
+  }
+
+  /** Ports whose confirmed STATE_DB entry has no pending change. */
+  get syncedPortCount(): number {
+    const pending = new Set(this.#store.pendingNames());
+    let count = 0;
+    for (const name of this.#store.writtenPorts().keys()) if (!pending.has(name)) count++;
+    return count;
+  }
+
+  /** Ports with changes not yet confirmed by STATE_DB. */
+  get pendingPortCount(): number {
+    return this.#store.pendingCount;
+  }
+
+  /** Netdevs waiting for their APPL_DB entry. */
+  get awaitingPortCount(): number {
+    return this.#sync?.awaitingNames().length ?? 0;
+  }
+
+  /** ioredis status per database name; empty before the connections are opened. */
+  redisStatus(): Record<string, string> {
+    const connections = this.#connections;
+    if (!connections) return {};
+    return {
+      CONFIG_DB: connections.config.status,
+      APPL_DB: connections.appl.status,
+      STATE_DB: connections.state.status,
+    };
+  }
+
   /** Runs until {@link stop}; resolves when every socket is closed. */
   async run(): Promise<void> {
     log.info("Starting portsyncd", { pid: Deno.pid });
     try {
       await this.#start();
       if (this.#state === "starting") this.#setState("running");
-      // The reader waits for each batch's work; a stop must not wait for a Redis that hangs.
-      await untilAborted(this.#monitor?.run() ?? Promise.resolve(), this.#abort.signal);
+      this.#readerRunning = this.#monitor !== undefined;
+      try {
+        // The reader waits for each batch's work; a stop must not wait for a Redis that hangs.
+        await untilAborted(this.#monitor?.run() ?? Promise.resolve(), this.#abort.signal);
+      } finally {
+        this.#readerRunning = false;
+      }
       await untilAborted(this.#queue, this.#abort.signal);
     } catch (error) {
       if (!this.#abort.signal.aborted) throw error;
@@ -156,6 +221,7 @@ export class Daemon {
       { maxDelayMs, signal },
     );
     this.#warm = warmStart.warm;
+    this.#options.observer?.startMode?.(warmStart.warm);
     log.info("Start mode", {
       mode: warmStart.warm ? "warm" : "cold",
       switch_type: switchType,
@@ -192,7 +258,14 @@ export class Daemon {
       dumpTimeoutMs: config.netlink.dump_timeout_ms,
       maxAttempts: config.netlink.resync_max_attempts,
       observer: this.#options.monitorObserver,
-      onBatch: (segments, receivedAt) => this.#enqueue(() => this.#handle(segments, receivedAt)),
+      onBatch: async (segments, receivedAt) => {
+        this.#busySince = performance.now();
+        try {
+          await this.#enqueue(() => this.#handle(segments, receivedAt));
+        } finally {
+          this.#busySince = undefined;
+        }
+      },
     });
     this.#monitor = monitor;
     monitor.requestDump("startup");
@@ -220,7 +293,7 @@ export class Daemon {
       if (switchType !== "dpu") oldIfindexes = await this.#bringOldNetdevsDown();
       await retryRedis(
         "write ports and PortConfigDone to APPL_DB",
-        () => writeColdStartEntries(producer, ports),
+        () => this.#countAppl(ports.size + 1, writeColdStartEntries(producer, ports)),
         { maxDelayMs, signal },
       );
       log.info("Wrote ports to APPL_DB", { count: ports.size });
@@ -231,9 +304,12 @@ export class Daemon {
       store: this.#store,
       appl: new ApplPortTable(connections.appl, applDb.separator),
       state: new StatePortTable(connections.state, stateDb.separator),
-      announcePortInitDone: () => producer.set("PortInitDone", [["lanes", "0"]]),
+      announcePortInitDone: () =>
+        this.#countAppl(1, producer.set("PortInitDone", [["lanes", "0"]])),
       pendingPorts,
-      observer: chainSyncObservers(this.#options.syncObserver, warmRestart.syncObserver),
+      observer: this.#readinessObserver(
+        chainSyncObservers(this.#options.syncObserver, warmRestart.syncObserver),
+      ),
     });
     this.#sync.holdWrites = warmStart.warm;
     warmRestart.startInitialSync(() => {
@@ -257,13 +333,15 @@ export class Daemon {
   #connect(): Connections {
     const onReconnect = (
       attempt: { dbName: string; endpoint: string; attempt: number; delayMs: number },
-    ) =>
+    ) => {
+      this.#options.observer?.redisReconnect?.(attempt.dbName);
       redisLog.warning("Reconnecting to Redis", {
         db: attempt.dbName,
         endpoint: attempt.endpoint,
         attempt: attempt.attempt,
         delay_ms: attempt.delayMs,
       });
+    };
     const maxDelayMs = this.#options.config.redis.reconnect_max_delay_ms;
     const retryStrategy = (attempt: number) =>
       Math.min(100 * 2 ** Math.min(attempt - 1, 16), maxDelayMs);
@@ -384,8 +462,48 @@ export class Daemon {
   /** Ends the initial sync: reconciles a warm start and starts the snapshot writes. */
   async #finishInitialSync(end: InitialSyncEnd): Promise<void> {
     if (!this.#sync || !this.#warmRestart) return;
-    await this.#warmRestart.finishInitialSync(this.#sync, end);
+    const summary = await this.#warmRestart.finishInitialSync(this.#sync, end);
+    if (summary) {
+      this.#options.observer?.reconciled?.(summary.durationMs / 1000, {
+        unchanged: summary.unchanged,
+        updated: summary.updated.length,
+        removed: summary.removed.length,
+      });
+    }
     this.#initialSyncDone = true;
+    this.#checkReady();
+  }
+
+  /** Reports APPL_DB writes of `entries` entries to the observer. */
+  async #countAppl(entries: number, write: Promise<void>): Promise<void> {
+    try {
+      await write;
+    } catch (error) {
+      this.#options.observer?.applWriteFailed?.(entries);
+      throw error;
+    }
+    this.#options.observer?.applWritten?.(entries);
+  }
+
+  /** Wraps the sync observer so PortInitDone also checks readiness. */
+  #readinessObserver(inner: SyncObserver | undefined): SyncObserver {
+    return {
+      decision: (event, decision) => inner?.decision?.(event, decision),
+      stateWritten: (operations, seconds, receivedAt) =>
+        inner?.stateWritten?.(operations, seconds, receivedAt),
+      stateWriteFailed: (operations, error) => inner?.stateWriteFailed?.(operations, error),
+      portInitDone: () => {
+        inner?.portInitDone?.();
+        this.#checkReady();
+      },
+    };
+  }
+
+  /** Reports readiness once: the start-up dump is handled and PortInitDone is written. */
+  #checkReady(): void {
+    if (this.#readyReported || !this.#initialSyncDone || !this.#sync?.initDone) return;
+    this.#readyReported = true;
+    this.#options.observer?.ready?.();
   }
 
   #enqueue(work: () => Promise<void>): Promise<void> {
@@ -432,6 +550,7 @@ export class Daemon {
     if (next === this.#state) return;
     log.info("Daemon state", { from: this.#state, to: next });
     this.#state = next;
+    this.#options.observer?.stateChanged?.(next);
   }
 }
 

@@ -10,9 +10,15 @@ const MAX_VALUE_CHARS = 200;
  * grep for. Values longer than 200 characters are cut and their full length appended.
  */
 export function formatRecord(record: LogRecord): string {
-  let line = `${sonicLevelName(record.level).padStart(6)} ${record.category.join(".")}: ${
-    renderMessage(record.message)
-  }`;
+  return `${sonicLevelName(record.level).padStart(6)} ${formatBody(record)}`;
+}
+
+/**
+ * Formats a record without its level name: the category, the message and the properties as
+ * `key=value`. Syslog carries the level in the priority instead.
+ */
+export function formatBody(record: LogRecord): string {
+  let line = `${record.category.join(".")}: ${renderMessage(record.message)}`;
   for (const [key, value] of Object.entries(record.properties)) {
     if (value === undefined) continue;
     line += ` ${key}=${renderValue(value)}`;

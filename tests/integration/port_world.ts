@@ -13,6 +13,7 @@ import type { Redis } from "ioredis";
 import {
   createNamespace,
   type DaemonProcess,
+  isolatedConfig,
   type Namespace,
   Orchagent,
   peerName,
@@ -147,14 +148,15 @@ export function sortKeys<T>(record: Record<string, T>): Record<string, T> {
 
 /**
  * Writes a daemon config file into the Redis test folder and returns its path. The warm
- * restart snapshot goes to the same folder unless `text` sets it.
+ * restart snapshot, the alert history and the syslog socket are kept in the same folder.
  */
 export async function writeDaemonConfig(redis: RedisServer, text: string): Promise<string> {
   const path = `${redis.dir}/portsyncd.toml`;
-  const stateFile = `\n[warm_restart]\nstate_file = ${
-    JSON.stringify(`${redis.dir}/port_state.json`)
-  }\n`;
-  await Deno.writeTextFile(path, text.includes("[warm_restart]") ? text : text + stateFile);
+  await Deno.writeTextFile(
+    path,
+    `${text}
+${isolatedConfig(redis.dir)}`,
+  );
   return path;
 }
 

@@ -5,7 +5,13 @@
  */
 
 import { assert, assertEquals, assertMatch } from "../assert.ts";
-import { createNamespace, startDaemon, startRecorder, startRedis } from "../support/mod.ts";
+import {
+  createNamespace,
+  isolatedConfig,
+  startDaemon,
+  startRecorder,
+  startRedis,
+} from "../support/mod.ts";
 
 interface BadCase {
   name: string;
@@ -96,8 +102,7 @@ Deno.test("unknown config key warns", async () => {
     const path = `${redis.dir}/unknown.toml`;
     await Deno.writeTextFile(
       path,
-      "[netlink]\nreceive_bufer_bytes = 1\n[extra]\nkey = 2\n" +
-        `[warm_restart]\nstate_file = ${JSON.stringify(`${redis.dir}/port_state.json`)}\n`,
+      "[netlink]\nreceive_bufer_bytes = 1\n[extra]\nkey = 2\n" + isolatedConfig(redis.dir),
     );
     const daemon = await startDaemon({
       namespace: ns,

@@ -61,6 +61,8 @@ async function withWorld(name: string, fn: (world: World) => Promise<void>): Pro
     await Deno.writeTextFile(
       configPath,
       [
+        "[alerting]",
+        `history_db = ${JSON.stringify(`${dir}/alerts.db`)}`,
         "[warm_restart]",
         `state_file = ${JSON.stringify(stateFile)}`,
         "snapshot_interval_ms = 100",

@@ -105,11 +105,24 @@ async function writeDefaultConfig(dbConfigPath: string): Promise<string> {
   } catch {
     // Missing: write it below.
   }
-  await Deno.writeTextFile(
-    path,
-    `[warm_restart]\nstate_file = ${JSON.stringify(`${folder}/port_state.json`)}\n`,
-  );
+  await Deno.writeTextFile(path, isolatedConfig(folder));
   return path;
+}
+
+/**
+ * Returns TOML that keeps every file the daemon writes in `folder` and sends its logs to
+ * stderr, where `waitForLine` reads them: the syslog socket named does not exist.
+ */
+export function isolatedConfig(folder: string): string {
+  return [
+    "[warm_restart]",
+    `state_file = ${JSON.stringify(`${folder}/port_state.json`)}`,
+    "[alerting]",
+    `history_db = ${JSON.stringify(`${folder}/alerts.db`)}`,
+    "[logging]",
+    `syslog_socket = ${JSON.stringify(`${folder}/no-syslog`)}`,
+    "",
+  ].join("\n");
 }
 
 const TAIL_LINES = 20;
