@@ -1,0 +1,9 @@
+#!/bin/sh
+# portsyncd launcher: runs the bundled daemon on the Deno runtime shipped beside it, with the
+# permissions the daemon needs and no more. PORTSYNCD_DENO_FLAGS adds runtime flags, for
+# example --allow-net=[::]:9100 for a metrics listener moved off the default address.
+DENO_NO_UPDATE_CHECK=1
+export DENO_NO_UPDATE_CHECK
+# shellcheck disable=SC2086 # PORTSYNCD_DENO_FLAGS holds several flags.
+exec /usr/lib/portsyncd/deno run @FLAGS@ ${PORTSYNCD_DENO_FLAGS:-} \
+  /usr/lib/portsyncd/portsyncd.js "$@"
