@@ -18,7 +18,7 @@ import { VERSION } from "../../src/cli/version.ts";
 import { renderDefaultConfig } from "../../src/config/render_default_config.ts";
 import { bundle } from "./bundle.ts";
 import { compile } from "./compile.ts";
-import { REPO_ROOT, runCommand } from "./run_command.ts";
+import { REPO_ROOT, report, runCommand } from "./run_command.ts";
 
 /** How the daemon is shipped. */
 export type PackageForm = "bundle" | "compiled";
@@ -195,13 +195,13 @@ if (import.meta.main) {
   const formArg = Deno.args.find((arg) => arg.startsWith("--form="))?.slice("--form=".length);
   const form = formArg ?? (Deno.env.get("DENORT_BIN") ? "compiled" : "bundle");
   if (form !== "bundle" && form !== "compiled") {
-    console.error(`Invalid value for --form: ${JSON.stringify(form)}; use bundle or compiled`);
+    report(`Invalid value for --form: ${JSON.stringify(form)}; use bundle or compiled`, true);
     Deno.exit(2);
   }
   try {
-    console.log(`Wrote ${await buildPackage(form)}`);
+    report(`Wrote ${await buildPackage(form)}`);
   } catch (error) {
-    console.error(error instanceof Error ? error.message : String(error));
+    report(error instanceof Error ? error.message : String(error), true);
     Deno.exit(1);
   }
 }

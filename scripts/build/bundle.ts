@@ -7,7 +7,7 @@
  */
 
 import { PERMISSION_FLAGS, RUNTIME_FLAGS } from "../../packaging/permission_flags.ts";
-import { REPO_ROOT, runCommand } from "./run_command.ts";
+import { REPO_ROOT, report, runCommand } from "./run_command.ts";
 
 /** Path of the bundle, relative to the repository root. */
 export const BUNDLE_PATH = "dist/portsyncd.js";
@@ -58,5 +58,5 @@ export async function bundle(): Promise<string> {
 
 if (import.meta.main) {
   const path = await bundle();
-  console.log(`Wrote ${path}`);
+  report(`Wrote ${path}`);
 }

@@ -12,7 +12,7 @@
 
 import { PERMISSION_FLAGS, RUNTIME_FLAGS } from "../../packaging/permission_flags.ts";
 import { bundle } from "./bundle.ts";
-import { REPO_ROOT, runCommand } from "./run_command.ts";
+import { REPO_ROOT, report, runCommand } from "./run_command.ts";
 
 /** Path of the executable, relative to the repository root. */
 export const COMPILED_PATH = "dist/portsyncd";
@@ -67,9 +67,9 @@ export async function compile(): Promise<string> {
 
 if (import.meta.main) {
   try {
-    console.log(`Wrote ${await compile()}`);
+    report(`Wrote ${await compile()}`);
   } catch (error) {
-    console.error(error instanceof Error ? error.message : String(error));
+    report(error instanceof Error ? error.message : String(error), true);
     Deno.exit(1);
   }
 }

@@ -39,3 +39,8 @@ export async function runCommand(
 
 /** Repository root: two folders above this file (`scripts/build/`). */
 export const REPO_ROOT: string = new URL("../../", import.meta.url).pathname.replace(/\/$/, "");
+
+/** Prints one line of a build script's result on stdout, or on stderr when `error` is set. */
+export function report(line: string, error = false): void {
+  (error ? Deno.stderr : Deno.stdout).writeSync(new TextEncoder().encode(`${line}\n`));
+}
