@@ -23,6 +23,7 @@ install_system_packages() {
   command -v redis-server >/dev/null || missing+=(redis-server)
   command -v ip >/dev/null || missing+=(iproute2)
   command -v openssl >/dev/null || missing+=(openssl)
+  command -v lintian >/dev/null || missing+=(lintian)
   if ((${#missing[@]} == 0)); then
     return
   fi
