@@ -59,7 +59,7 @@ export async function buildPackage(form: PackageForm): Promise<string> {
   const packaging = `${REPO_ROOT}/packaging`;
 
   const runtimePath = form === "compiled" ? "usr/bin/portsyncd" : "usr/lib/portsyncd/deno";
-  // Deno's prebuilt runtime links lcms2 statically; it cannot use Debian's copy.
+  // Deno's prebuilt runtime links lcms2 statically, so it cannot use Debian's copy.
   await put(
     `usr/share/lintian/overrides/${PACKAGE_NAME}`,
     `${PACKAGE_NAME}: embedded-library lcms2 [${runtimePath}]\n`,
