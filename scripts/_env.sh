@@ -25,6 +25,8 @@ install_system_packages() {
   command -v openssl >/dev/null || missing+=(openssl)
   # promtool checks the shipped alerting rules (tests/alerting_packaging_test.ts).
   command -v promtool >/dev/null || missing+=(prometheus)
+  # lintian checks the Debian package (tests/packaging/package_test.ts).
+  command -v lintian >/dev/null || missing+=(lintian)
   if ((${#missing[@]} == 0)); then
     return
   fi

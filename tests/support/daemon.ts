@@ -29,6 +29,11 @@ export interface StartDaemonOptions {
    * @default {"main.ts"}
    */
   entry?: string;
+  /**
+   * Program and leading arguments to run instead of `deno run --allow-all <entry>`, for
+   * example an installed `/usr/bin/portsyncd`. `--db-config` and the rest follow them.
+   */
+  command?: string[];
 }
 
 /** A running daemon process. */
@@ -71,10 +76,7 @@ export async function startDaemon(options: StartDaemonOptions): Promise<DaemonPr
     "netns",
     "exec",
     options.namespace.name,
-    Deno.execPath(),
-    "run",
-    "--allow-all",
-    entryPath,
+    ...(options.command ?? [Deno.execPath(), "run", "--allow-all", entryPath]),
     "--db-config",
     options.dbConfigPath,
     "--config",
