@@ -9,11 +9,12 @@ import { createConnection } from "../sonic_db/connection.ts";
 import type { DatabaseConfig } from "../sonic_db/database_config.ts";
 import { ProducerStateTable } from "../sonic_db/producer_state_table.ts";
 import { checkWarmStart } from "../sonic_db/warm_start.ts";
+import { ApplPortCache } from "../sync/appl_port_cache.ts";
 import { LinkFilter } from "../sync/link_filter.ts";
 import { PortStateStore } from "../sync/port_state_store.ts";
 import { PortSync, type SyncObserver } from "../sync/port_sync.ts";
 import { type PortFields, readConfigPorts, readSwitchType } from "./config_db_ports.ts";
-import { ApplPortTable, PORT_TABLE, StatePortTable } from "./redis_port_tables.ts";
+import { PORT_TABLE, StatePortTable } from "./redis_port_tables.ts";
 import { retryRedis, waitReady } from "./retry_redis.ts";
 
 /** Multicast group bit of link notifications (RTNLGRP_LINK = 1, so bit value 1). */
@@ -57,6 +58,7 @@ export class Daemon {
   #connections: Connections | undefined;
   #monitor: LinkMonitor | undefined;
   #sync: PortSync | undefined;
+  #applPorts: ApplPortCache | undefined;
   #store = new PortStateStore();
   #queue: Promise<void> = Promise.resolve();
   #recheckTimer: ReturnType<typeof setInterval> | undefined;
@@ -184,10 +186,20 @@ export class Daemon {
       log.info("Wrote ports to APPL_DB", { count: ports.size });
     }
 
+    this.#applPorts = new ApplPortCache({
+      client: connections.appl,
+      subscriber: connections.appl.duplicate({
+        connectionName: "portsyncd-appl-events",
+        autoResubscribe: false,
+      }),
+      dbId: applDb.id,
+      separator: applDb.separator,
+    });
+    await this.#applPorts.start();
     this.#sync = new PortSync({
       filter: new LinkFilter(oldIfindexes),
       store: this.#store,
-      appl: new ApplPortTable(connections.appl, applDb.separator),
+      appl: this.#applPorts,
       state: new StatePortTable(connections.state, stateDb.separator),
       announcePortInitDone: () => producer.set("PortInitDone", [["lanes", "0"]]),
       pendingPorts,
@@ -350,6 +362,7 @@ export class Daemon {
         });
       }
     }
+    this.#applPorts?.close();
     for (const client of Object.values(this.#connections ?? {})) client.disconnect();
     this.#setState("stopped");
     log.info("Stopped portsyncd");
