@@ -575,6 +575,7 @@ function machineFacts(): Record<string, string | number> {
     kernel: Deno.osRelease(),
     memoryMb: Math.round(Deno.systemMemoryInfo().total / 1024 / 1024),
     deno: Deno.version.deno,
+    loadAverage: Deno.loadavg().map((load) => load.toFixed(2)).join(" "),
   };
 }
 
@@ -600,7 +601,7 @@ function printTable(results: PortCountResult[]): void {
       (r) => `${r.unpaced.kernelMessages} / ${r.unpaced.stateWrites}`,
     ],
     ["unpaced: converge after last change (ms)", (r) => fmt(r.unpaced.convergeMs, 1)],
-    ["unpaced: lost final states", (r) => String(r.unpaced.lostFinalStates)],
+    ["unpaced: wrong final states after 5 s", (r) => String(r.unpaced.lostFinalStates)],
     ["unpaced: overflow log lines", (r) => String(r.unpaced.overflowLines)],
     ["PortInitDone after last netdev (ms)", (r) => fmt(r.portInitDoneMs, 1)],
     ["storm CPU per STATE_DB write (us)", (r) => fmt(r.cpuUsPerStateWrite, 1)],
