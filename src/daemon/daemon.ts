@@ -9,6 +9,7 @@ import { createConnection } from "../sonic_db/connection.ts";
 import type { DatabaseConfig } from "../sonic_db/database_config.ts";
 import { ProducerStateTable } from "../sonic_db/producer_state_table.ts";
 import { checkWarmStart, setWarmStartState } from "../sonic_db/warm_start.ts";
+import { ApplPortCache } from "../sync/appl_port_cache.ts";
 import { chainSyncObservers } from "../sync/chain_sync_observers.ts";
 import { LinkFilter } from "../sync/link_filter.ts";
 import { PortStateStore } from "../sync/port_state_store.ts";
@@ -16,7 +17,7 @@ import { PortSync, type SyncObserver } from "../sync/port_sync.ts";
 import { type PortFields, readConfigPorts, readSwitchType } from "./config_db_ports.ts";
 import type { DaemonObserver } from "./daemon_observer.ts";
 import type { DaemonStatus } from "./daemon_status.ts";
-import { ApplPortTable, PORT_TABLE, StatePortTable } from "./redis_port_tables.ts";
+import { PORT_TABLE, StatePortTable } from "./redis_port_tables.ts";
 import { retryRedis, waitReady } from "./retry_redis.ts";
 import { SnapshotFile } from "../warm_restart/snapshot_file.ts";
 import { readStatePorts } from "../warm_restart/state_db_ports.ts";
@@ -71,6 +72,7 @@ export class Daemon implements DaemonStatus {
   #connections: Connections | undefined;
   #monitor: LinkMonitor | undefined;
   #sync: PortSync | undefined;
+  #applPorts: ApplPortCache | undefined;
   #store = new PortStateStore();
   #queue: Promise<void> = Promise.resolve();
   #recheckTimer: ReturnType<typeof setInterval> | undefined;
@@ -299,10 +301,20 @@ export class Daemon implements DaemonStatus {
       log.info("Wrote ports to APPL_DB", { count: ports.size });
     }
 
+    this.#applPorts = new ApplPortCache({
+      client: connections.appl,
+      subscriber: connections.appl.duplicate({
+        connectionName: "portsyncd-appl-events",
+        autoResubscribe: false,
+      }),
+      dbId: applDb.id,
+      separator: applDb.separator,
+    });
+    await this.#applPorts.start();
     this.#sync = new PortSync({
       filter: new LinkFilter(oldIfindexes),
       store: this.#store,
-      appl: new ApplPortTable(connections.appl, applDb.separator),
+      appl: this.#applPorts,
       state: new StatePortTable(connections.state, stateDb.separator),
       announcePortInitDone: () =>
         this.#countAppl(1, producer.set("PortInitDone", [["lanes", "0"]])),
@@ -541,6 +553,7 @@ export class Daemon implements DaemonStatus {
       deadline.clear();
     }
     await this.#warmRestart?.stop();
+    this.#applPorts?.close();
     for (const client of Object.values(this.#connections ?? {})) client.disconnect();
     this.#setState("stopped");
     log.info("Stopped portsyncd");

@@ -56,6 +56,8 @@ const utf8 = new TextDecoder("utf-8");
  */
 export class AttributeDecoder implements Iterable<NetlinkAttribute> {
   readonly #bytes: Uint8Array;
+  /** One view over all of `#bytes`, so reading a header allocates nothing. */
+  readonly #view: DataView;
   readonly #start: number;
   readonly #end: number;
   readonly #names: Readonly<Record<number, string>>;
@@ -75,6 +77,7 @@ export class AttributeDecoder implements Iterable<NetlinkAttribute> {
     options: { names?: Readonly<Record<number, string>>; messageType?: number } = {},
   ) {
     this.#bytes = bytes;
+    this.#view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     this.#start = start;
     this.#end = Math.min(end, bytes.length);
     this.#names = options.names ?? {};
@@ -94,9 +97,8 @@ export class AttributeDecoder implements Iterable<NetlinkAttribute> {
       if (available < NLA_HDRLEN) {
         throw this.#error("nlattr", offset, NLA_HDRLEN, available);
       }
-      const view = new DataView(this.#bytes.buffer, this.#bytes.byteOffset + offset, NLA_HDRLEN);
-      const length = view.getUint16(NLA_LEN_OFFSET, HOST_LITTLE_ENDIAN);
-      const rawType = view.getUint16(NLA_TYPE_OFFSET, HOST_LITTLE_ENDIAN);
+      const length = this.#view.getUint16(offset + NLA_LEN_OFFSET, HOST_LITTLE_ENDIAN);
+      const rawType = this.#view.getUint16(offset + NLA_TYPE_OFFSET, HOST_LITTLE_ENDIAN);
       const type = rawType & NLA_TYPE_MASK;
       if (length < NLA_HDRLEN) {
         throw this.#error(`${this.nameOf(type)} nla_len`, offset, NLA_HDRLEN, length);

@@ -1,0 +1,25 @@
+/**
+ * Readings of a process from `/proc`: CPU time and peak resident memory.
+ *
+ * @module
+ */
+
+/** Kernel clock ticks per second of `utime` and `stime` (USER_HZ, 100 on Linux). */
+const USER_HZ = 100;
+
+/** User plus system CPU time of every thread of `pid`, in milliseconds (10 ms resolution). */
+export function cpuMs(pid: number): number {
+  const text = Deno.readTextFileSync(`/proc/${pid}/stat`);
+  // The command name may hold spaces and parentheses: fields start after the last ")".
+  const fields = text.slice(text.lastIndexOf(")") + 2).split(" ");
+  // After the name, field 3 (state) is index 0, so utime (14) and stime (15) are 11 and 12.
+  const ticks = Number(fields[11]) + Number(fields[12]);
+  return (ticks * 1000) / USER_HZ;
+}
+
+/** A line of `/proc/<pid>/status` in kB, such as `VmHWM` (peak RSS) or `RssAnon`. */
+export function statusKb(pid: number, field: string): number | undefined {
+  const text = Deno.readTextFileSync(`/proc/${pid}/status`);
+  const match = new RegExp(`^${field}:\\s+(\\d+) kB`, "m").exec(text);
+  return match ? Number(match[1]) : undefined;
+}
