@@ -16,9 +16,13 @@
  *   compares paths as written, so both spellings are listed.
  * - Write and net: connecting a unix socket needs write access and `unix:<path>` net access
  *   to the exact socket file; the metrics listener needs its `host:port`.
+ * - `--allow-sys=hostname`: alert webhooks name the switch they come from.
+ * - Syslog (`/dev/log`) and systemd's `NOTIFY_SOCKET` are reached through FFI, so they need no
+ *   entry of their own.
  *
- * A config that moves the Redis socket, the state folder or the metrics listener elsewhere
- * needs the matching entry here (or, for the launcher, in `PORTSYNCD_DENO_FLAGS`).
+ * A config that moves the Redis socket, the state folder or the metrics listener elsewhere, or
+ * that names an alert webhook, needs the matching entry here (or, for the launcher, in
+ * `PORTSYNCD_DENO_FLAGS`).
  *
  * @module
  */
@@ -39,6 +43,7 @@ export const PERMISSION_FLAGS: readonly string[] = [
   `--allow-read=${["/etc/sonic", "/var/run/redis", "/run/redis", STATE_DIR, "/proc/self"]}`,
   `--allow-write=${[...REDIS_SOCKETS, STATE_DIR]}`,
   `--allow-net=${[...REDIS_SOCKETS.map((path) => `unix:${path}`), METRICS_LISTEN]}`,
+  "--allow-sys=hostname",
 ];
 
 /**

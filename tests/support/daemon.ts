@@ -70,7 +70,9 @@ export const REPO_ROOT: string = new URL("../../", import.meta.url).pathname.rep
  */
 export async function startDaemon(options: StartDaemonOptions): Promise<DaemonProcess> {
   const entry = options.entry ?? "main.ts";
-  const configPath = options.configPath ?? await writeDefaultConfig(options.dbConfigPath);
+  // An installed daemon (`command`) runs in its own root and keeps its packaged config.
+  const configPath = options.configPath ??
+    (options.command ? undefined : await writeDefaultConfig(options.dbConfigPath));
   const entryPath = entry.startsWith("/") ? entry : `${REPO_ROOT}/${entry}`;
   const args = [
     "netns",
@@ -79,8 +81,7 @@ export async function startDaemon(options: StartDaemonOptions): Promise<DaemonPr
     ...(options.command ?? [Deno.execPath(), "run", "--allow-all", entryPath]),
     "--db-config",
     options.dbConfigPath,
-    "--config",
-    configPath,
+    ...(configPath === undefined ? [] : ["--config", configPath]),
     ...(options.args ?? []),
   ];
   const child = new Deno.Command("ip", {

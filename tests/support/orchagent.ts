@@ -56,6 +56,8 @@ export class Orchagent {
       if (channel === PORT_TABLE_CHANNEL) this.#schedule();
     });
     await subscriber.subscribe(PORT_TABLE_CHANNEL);
+    // After a reconnect, publishes sent while the subscriber was away are lost: pop once.
+    subscriber.on("ready", () => this.#schedule());
     this.#schedule();
     await this.#queue;
   }
