@@ -183,7 +183,9 @@ export class LinkMonitor {
         const event = toLinkEvent(message, isDumpReply);
         observer?.messages?.(message.header.type === 16 ? "RTM_NEWLINK" : "RTM_DELLINK", 1);
         if (!event) return;
-        if (isDumpReply) dump.seenNames.add(event.name);
+        // The kernel builds a dump lazily, as the socket is read, so events can arrive between
+        // its parts. A netdev announced during the dump exists even if the dump missed it.
+        if (dump && (isDumpReply || event.op === "new")) dump.seenNames.add(event.name);
         const last = segments.at(-1);
         if (last?.kind === "events") last.events.push(event);
         else segments.push({ kind: "events", events: [event] });

@@ -272,3 +272,20 @@ Deno.test("dump drops vanished ports", async () => {
     assertEquals(await state.keys("PORT_TABLE|*"), ["PORT_TABLE|Ethernet0"]);
   });
 });
+
+Deno.test("dump keeps ports announced during it", async () => {
+  await withPipeline([], async ({ socket, appl, state, monitor }) => {
+    for (const name of ["Ethernet0", "Ethernet4"]) {
+      await appl.hset(`PORT_TABLE:${name}`, { admin_status: "up" });
+    }
+    monitor.requestDump("startup");
+    const request = socket.sent.at(-1)!;
+    const sequence = new DataView(request.buffer, request.byteOffset).getUint32(8, true);
+    // The dump shows only lo; Ethernet0 and Ethernet4 appear as events before its NLMSG_DONE.
+    await socket.deliver(link("new", "lo", 1, UPR, { sequence, headerFlags: 2 }));
+    await socket.deliver(link("new", "Ethernet0", 30, UPR), link("new", "Ethernet4", 31, DN));
+    await socket.deliver(done(sequence));
+    assertEquals(await hash(state, "PORT_TABLE|Ethernet0"), quad("up", "up"));
+    assertEquals(await hash(state, "PORT_TABLE|Ethernet4"), quad("down", "down"));
+  });
+});
