@@ -11,7 +11,7 @@ export type CliCommand =
     logLevel: SonicLogLevel | undefined;
   };
 
-/** A command line that cannot be used; the message says which argument and why. */
+/** A command line that cannot be used; the message names the argument and the reason. */
 export class UsageError extends Error {
   constructor(message: string) {
     super(message);

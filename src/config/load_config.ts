@@ -20,8 +20,8 @@ export interface LoadedConfig {
  * When `explicit` is false a missing file means "use the defaults", as for the default path;
  * a file named on the command line must exist.
  *
- * @throws {ConfigError} when the file cannot be read, is not TOML 1.0, or holds a value of the
- * wrong type or out of range.
+ * @throws {ConfigError} when the file cannot be read, is not TOML 1.0, or contains a value of
+ * the wrong type or out of range.
  */
 export async function loadConfig(path: string, explicit: boolean): Promise<LoadedConfig> {
   let text: string;
@@ -95,7 +95,8 @@ export function parseConfigText(text: string, path: string): Omit<LoadedConfig, 
 
 function validateValue(path: string, name: string, value: unknown, spec: KeySpec): unknown {
   if (value === undefined) {
-    return "default" in spec ? spec.default : spec.type === "table-array" ? [] : undefined;
+    if ("default" in spec) return spec.default;
+    return spec.type === "table-array" ? [] : undefined;
   }
   const invalid = (expected: string) =>
     new ConfigError(

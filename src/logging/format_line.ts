@@ -1,7 +1,7 @@
 import type { LogRecord } from "@logtape/logtape";
 import { sonicLevelName } from "./sonic_log_level.ts";
 
-/** Longest rendering of one property value before it is cut. */
+/** Maximum length of one rendered property value before it is cut. */
 const MAX_VALUE_CHARS = 200;
 
 /**

@@ -1,6 +1,6 @@
 import type { LogLevel } from "@logtape/logtape";
 
-/** SONiC log levels in syslog priority order, as CONFIG_DB `LOGGER|<app> LOGLEVEL` holds them. */
+/** SONiC log levels in syslog priority order, as stored in CONFIG_DB `LOGGER|<app> LOGLEVEL`. */
 export const SONIC_LOG_LEVELS = [
   "EMERG",
   "ALERT",
