@@ -107,8 +107,10 @@ export class MetricSampler {
   }
 
   /**
-   * Returns the value the rule tests for each series that its matchers accept: the rate per
-   * second over the window for `rate_of_change` (counter resets count from zero), the
+   * Returns the value the rule tests for each series that its matchers accept: the increase
+   * over the window divided by the window's length in seconds for `rate_of_change` (counter
+   * resets count from zero), so `threshold = 0.05` over `2m` means more than 6 increments in
+   * any 2 minutes, also while fewer than 2 minutes of readings exist; the
    * quantile over the window for a histogram with `quantile`, the mean over the window for a
    * histogram without it, and the latest value otherwise.
    */
@@ -129,7 +131,7 @@ function valueOf(type: MetricType, series: Series, rule: AlertRule, now: number)
   const base = baseline(series.readings, now - rule.windowMs);
   if (type === "histogram") {
     if (rule.condition.kind === "rate_of_change") {
-      return rate(series.readings, base, latest, true);
+      return rate(series.readings, base, rule.windowMs, true);
     }
     const baseBuckets = series.readings[base]!.buckets!;
     const increase = latest.buckets!.map(([bound, count], index): [number, number] => {
@@ -143,7 +145,7 @@ function valueOf(type: MetricType, series: Series, rule: AlertRule, now: number)
     return total === 0 ? NaN : sum / total;
   }
   if (rule.condition.kind === "rate_of_change") {
-    return rate(series.readings, base, latest, type === "counter");
+    return rate(series.readings, base, rule.windowMs, type === "counter");
   }
   return latest.value;
 }
@@ -157,16 +159,18 @@ function baseline(readings: readonly Reading[], start: number): number {
   return index;
 }
 
-function rate(readings: readonly Reading[], base: number, latest: Reading, counter: boolean) {
-  const first = readings[base]!;
-  const seconds = (latest.at - first.at) / 1000;
-  if (seconds <= 0) return NaN;
+/**
+ * Increase from the baseline reading to the latest one per second of the window. Dividing by
+ * the time the readings span instead would turn one change between two close readings into
+ * a high rate (one oper change 5 s after a port's series appeared read as 0.2/s).
+ */
+function rate(readings: readonly Reading[], base: number, windowMs: number, counter: boolean) {
   let increase = 0;
   for (let i = base + 1; i < readings.length; i++) {
     const step = readings[i]!.value - readings[i - 1]!.value;
     increase += counter && step < 0 ? readings[i]!.value : step;
   }
-  return increase / seconds;
+  return increase / (windowMs / 1000);
 }
 
 /**
