@@ -62,6 +62,9 @@ export class MetricSampler {
    * Takes one reading of every series at time `now` (milliseconds). A counter or histogram
    * series that appears after the first reading is taken to start from zero at the previous
    * reading, so its first increments count towards rates.
+   *
+   * NOTE: a series already present at the first reading starts from that reading, so
+   * increments made before the first evaluation (within `interval_ms` of start) are not counted.
    */
   async sample(now: number): Promise<void> {
     const metrics = await this.#registry.getMetricsAsJSON() as unknown as MetricJson[];
@@ -107,10 +110,10 @@ export class MetricSampler {
   }
 
   /**
-   * Returns the value the rule tests for each series that its matchers accept: the increase
-   * over the window divided by the window's length in seconds for `rate_of_change` (counter
-   * resets count from zero), so `threshold = 0.05` over `2m` means more than 6 increments in
-   * any 2 minutes, also while fewer than 2 minutes of readings exist; the
+   * Returns the value the rule tests for each series that its matchers accept. For
+   * `rate_of_change` it is the increase over the window divided by the window's length in
+   * seconds (counter resets count from zero). So `threshold = 0.05` over `2m` means more than 6
+   * increments in 2 minutes, also while fewer than 2 minutes of readings exist. It is the
    * quantile over the window for a histogram with `quantile`, the mean over the window for a
    * histogram without it, and the latest value otherwise.
    */
@@ -160,9 +163,9 @@ function baseline(readings: readonly Reading[], start: number): number {
 }
 
 /**
- * Increase from the baseline reading to the latest one per second of the window. Dividing by
- * the time the readings span instead would turn one change between two close readings into
- * a high rate (one oper change 5 s after a port's series appeared read as 0.2/s).
+ * Computes the increase from the baseline reading to the latest one per second of the window.
+ * Dividing by the time the readings span would make one change between two close readings a
+ * high rate: one oper change 5 s after a port's series appeared would read as 0.2/s.
  */
 function rate(readings: readonly Reading[], base: number, windowMs: number, counter: boolean) {
   let increase = 0;

@@ -1,6 +1,6 @@
 /**
  * A webhook receiver the alerting tests run inside the daemon's network namespace with
- * `ip netns exec`, so that the daemon reaches it on the namespace's loopback. It answers every
+ * `ip netns exec`, so that the daemon reaches it on the namespace's loopback. It responds to every
  * POST after `--delay-ms` with status 204 and prints one JSON line per request on stdout
  * (`{"method","path","contentType","body"}`); the first line is `{"listening":PORT}`.
  *

@@ -1,6 +1,6 @@
 /**
  * Alerting against the live daemon in a network namespace: a veth port flaps until the flap
- * rule fires, and the test sees the change in the SQLite history, at `GET /alerts`, in
+ * rule fires, and the test finds the change in the SQLite history, at `GET /alerts`, in
  * `portsyncd alerts`, as a webhook POST and as `portsyncd_alerts_firing`; then it resolves.
  * Also: webhook receiver down or slow, a silence, a corrupt history file, history kept over a
  * restart, and every metric the shipped Prometheus rules and Grafana dashboard query present
@@ -40,8 +40,8 @@ const CLOSED_PORT = 8081;
 const FLAP_THRESHOLD_TEXT = "rate > 1/s";
 
 /**
- * The built-in flap rule with test thresholds: more than one oper change per second over 2 s,
- * for 600 ms both ways, with a webhook.
+ * Returns TOML for the built-in flap rule with test thresholds: more than one oper change per
+ * second over 2 s, for 600 ms both ways, with a webhook.
  */
 function flapRule(options: { id?: string; webhookUrl?: string } = {}): string {
   return [
@@ -485,7 +485,8 @@ Deno.test("flap alert fires and resolves", async () => {
         [firing.severity, firing.threshold, firing.silenced],
         ["warning", FLAP_THRESHOLD_TEXT, 0],
       );
-      assert(firing.value !== null && firing.value > 1, `firing value ${firing.value}`);
+      assert(firing.value !== null, "firing row without a value");
+      assert(firing.value > 1, `firing value ${firing.value}`);
       assert(firing.at_ms - flapRows[0]!.at_ms >= 600, "fired before the for duration");
 
       // GET /alerts with state and rule filters.
@@ -496,7 +497,8 @@ Deno.test("flap alert fires and resolves", async () => {
         [active.rule, active.labels, active.state, active.severity, active.silenced],
         ["port_flapping", FLAP_LABELS, "firing", "warning", false],
       );
-      assert(alerts.history !== null && alerts.history.length >= 1, JSON.stringify(alerts));
+      assert(alerts.history !== null, "no history open");
+      assert(alerts.history.length >= 1, JSON.stringify(alerts));
       assert(alerts.history.every((row) => row.rule === "port_flapping" && row.to === "firing"));
       assert(alerts.history.some((row) => row.id === firing.id));
       assertEquals(await getAlerts(world, "state=resolved&rule=port_flapping"), {
@@ -566,7 +568,8 @@ Deno.test("flap alert fires and resolves", async () => {
       "history row of port_flapping resolved",
     );
     assertEquals([resolved.from_state, JSON.parse(resolved.labels)], ["firing", FLAP_LABELS]);
-    assert(resolved.value !== null && resolved.value <= 1, `resolved value ${resolved.value}`);
+    assert(resolved.value !== null, "resolved row without a value");
+    assert(resolved.value <= 1, `resolved value ${resolved.value}`);
     const after = await getAlerts(world, "rule=port_flapping");
     assertEquals(after.active, []);
     assertEquals(after.history?.[0]?.to, "resolved");
@@ -670,7 +673,7 @@ Deno.test("webhook down or slow", async () => {
   await withAlertWorld("alert-hook", async (world) => {
     const slow = await world.receiver(HOOK_PORT, 3000);
     // port_flapping posts to the default URL, where nothing listens; flap_slow to a receiver
-    // that answers after the 400 ms timeout.
+    // that responds only after the 400 ms timeout.
     await world.start(
       alertingKeys(CLOSED_PORT) + flapRule() +
         flapRule({ id: "flap_slow", webhookUrl: `http://127.0.0.1:${HOOK_PORT}/slow` }),
@@ -845,7 +848,9 @@ Deno.test("live metrics cover shipped queries", async () => {
     const warm = await httpGet(world, "/metrics");
     assertEquals(missingFrom(warm, names), []);
     const reconcile = sampleOf(parseSamples(warm), "portsyncd_warm_reconcile_seconds");
-    assert(reconcile !== undefined && reconcile > 0 && reconcile < 10, `reconcile ${reconcile}`);
+    assert(reconcile !== undefined, "no portsyncd_warm_reconcile_seconds sample");
+    assert(reconcile > 0, `reconcile ${reconcile}`);
+    assert(reconcile < 10, `reconcile ${reconcile}`);
     assertEquals(sampleOf(parseSamples(warm), "portsyncd_starts_total", { mode: "warm" }), 1);
   });
 });

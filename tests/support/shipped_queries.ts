@@ -39,7 +39,7 @@ export function metricNames(expr: string): string[] {
     .map((word) => word.replace(/_(?:bucket|sum|count)$/, ""));
 }
 
-/** The `expr` of every shipped Prometheus rule and of every dashboard panel target. */
+/** Reads the `expr` of every shipped Prometheus rule and of every dashboard panel target. */
 export async function shippedQueries(): Promise<{ rules: string[]; dashboard: string[] }> {
   const rulesText = await Deno.readTextFile(RULES_PATH);
   const rules = [...rulesText.matchAll(/expr: (?:>-\n((?: {10}.*\n)+)|(.*))/g)].map((m) =>
