@@ -4,38 +4,11 @@
  */
 import { assert, assertEquals } from "./assert.ts";
 import { ALERT_METRIC_NAMES } from "../src/alerting/alert_metrics.ts";
-
-const root = new URL("../", import.meta.url).pathname;
-const rulesPath = `${root}packaging/prometheus/portsyncd_rules.yml`;
-const dashboardPath = `${root}packaging/grafana/portsyncd_dashboard.json`;
-
-/** PromQL functions and keywords that look like identifiers but are not metric names. */
-const PROMQL_WORDS = new Set([
-  "rate",
-  "increase",
-  "irate",
-  "sum",
-  "histogram_quantile",
-  "max",
-  "min",
-  "avg",
-  "and",
-  "or",
-  "unless",
-]);
-
-/** Metric names used by a PromQL expression, with histogram suffixes removed. */
-function metricNames(expr: string): string[] {
-  const withoutStrings = expr.replace(/"(?:[^"\\]|\\.)*"/g, '""').replace(/\{[^}]*\}/g, "")
-    .replace(/\[[^\]]*\]/g, "").replace(/\b(?:by|without|on|ignoring)\s*\([^)]*\)/g, "");
-  const words = withoutStrings.match(/[a-zA-Z_:][a-zA-Z0-9_:]*/g) ?? [];
-  return words.filter((word) => !PROMQL_WORDS.has(word) && !/^(?:e|inf|nan)$/i.test(word))
-    .map((word) => word.replace(/_(?:bucket|sum|count)$/, ""));
-}
+import { metricNames, RULES_PATH, shippedQueries } from "./support/shipped_queries.ts";
 
 Deno.test("promtool accepts shipped rules", async () => {
   const output = await new Deno.Command("promtool", {
-    args: ["check", "rules", rulesPath],
+    args: ["check", "rules", RULES_PATH],
     stdout: "piped",
     stderr: "piped",
   }).output();
@@ -45,15 +18,8 @@ Deno.test("promtool accepts shipped rules", async () => {
 });
 
 Deno.test("packaging uses listed metrics", async () => {
-  const rules = await Deno.readTextFile(rulesPath);
-  const ruleExprs = [...rules.matchAll(/expr: (?:>-\n((?: {10}.*\n)+)|(.*))/g)].map((m) =>
-    (m[1] ?? m[2] ?? "").trim()
-  );
+  const { rules: ruleExprs, dashboard: dashboardExprs } = await shippedQueries();
   assertEquals(ruleExprs.length, 6);
-  const dashboard = JSON.parse(await Deno.readTextFile(dashboardPath)) as {
-    panels: Array<{ targets: Array<{ expr: string }> }>;
-  };
-  const dashboardExprs = dashboard.panels.flatMap((panel) => panel.targets.map((t) => t.expr));
   assert(dashboardExprs.length >= 6);
   const used = new Set([...ruleExprs, ...dashboardExprs].flatMap(metricNames));
   const unknown = [...used].filter((name) => !ALERT_METRIC_NAMES.includes(name));

@@ -99,14 +99,38 @@ Deno.test("engine rate counts new series", async () => {
   assertEquals(await step(0), []);
   flaps.inc({ port: "Ethernet0" }, 100);
   flaps.inc({ port: "Ethernet8" }, 1);
-  // The series appeared after the first reading, so it counts from 0: 1 / 10 s = 0.1/s.
+  // The series appeared after the first reading, so it counts from 0: 1 in 60 s = 0.017/s.
   assertEquals(await step(10_000), ["inactive->firing"]);
+  assertEquals(engine.active()[0]!.value, 1 / 60);
   assertEquals(engine.active().map((a) => a.labels), [{ port: "Ethernet8" }]);
-  // No more changes: up to 60 s the window still holds the change (1 / 60 s = 0.017/s).
+  // No more changes: up to 60 s the window still holds the change.
   const later: string[] = [];
   for (let i = 0; i < 5; i++) later.push(...await step(10_000));
   assertEquals(later, []);
   assertEquals(await step(10_000), ["firing->resolved"]);
+});
+
+Deno.test("engine rate divides by window", async () => {
+  // The default flap rule: more than 6 changes in 2 minutes.
+  const { registry, step, recorded } = setup(
+    'metric = "flaps_total"\ncondition = "rate_of_change"\nthreshold = 0.05\nwindow = "2m"',
+  );
+  const flaps = new Counter({
+    name: "flaps_total",
+    help: "h",
+    labelNames: ["port"],
+    registers: [registry],
+  });
+  assertEquals(await step(0), []);
+  flaps.inc({ port: "Ethernet0" });
+  assertEquals(await step(5000), [], "one change in 5 s is not 0.2/s");
+  for (let change = 2; change <= 6; change++) {
+    flaps.inc({ port: "Ethernet0" });
+    assertEquals(await step(5000), [], `${change} changes`);
+  }
+  flaps.inc({ port: "Ethernet0" });
+  assertEquals(await step(5000), ["inactive->firing"]);
+  assertEquals(recorded[0]!.value, 7 / 120);
 });
 
 Deno.test("engine rate handles counter reset", async () => {

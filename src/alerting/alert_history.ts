@@ -245,10 +245,15 @@ function openWritable(path: string): DatabaseSync {
   }
 }
 
-/** Renames a broken database and its WAL files aside; returns the new name. */
+/**
+ * Renames a broken database and its WAL files aside and returns the new name. A name already
+ * taken in the same second gets `-2`, `-3` and so on, because rename would replace that file.
+ */
 function moveAside(path: string, now: number, cause: unknown): string {
   const stamp = new Date(now).toISOString().replaceAll(":", "").replace(/\.\d+Z$/, "Z");
-  const aside = `${path}.corrupt-${stamp}`;
+  const base = `${path}.corrupt-${stamp}`;
+  let aside = base;
+  for (let copy = 2; copy <= MAX_ASIDE_COPIES && exists(aside); copy++) aside = `${base}-${copy}`;
   try {
     Deno.renameSync(path, aside);
   } catch (error) {
@@ -272,6 +277,19 @@ function moveAside(path: string, now: number, cause: unknown): string {
     { path, aside, reason: reason(cause) },
   );
   return aside;
+}
+
+/** Names tried for one second's moved-aside file; past this bound the last name is replaced. */
+const MAX_ASIDE_COPIES = 100;
+
+function exists(path: string): boolean {
+  try {
+    Deno.lstatSync(path);
+    return true;
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return false;
+    throw error;
+  }
 }
 
 function userVersion(db: DatabaseSync): number {

@@ -66,6 +66,19 @@ Deno.test("history moves corrupt file aside", () =>
     assertEquals(Deno.readTextFileSync(aside).startsWith("not a database"), true);
   }));
 
+Deno.test("history keeps both corrupt files", () =>
+  withDir((dir) => {
+    const path = `${dir}/alerts.db`;
+    const now = Date.UTC(2026, 0, 2, 3, 4, 5);
+    for (const text of ["first broken file ", "second broken file "]) {
+      Deno.writeTextFileSync(path, text.repeat(400));
+      AlertHistory.open(path, now).close();
+    }
+    const aside = `${path}.corrupt-2026-01-02T030405Z`;
+    assertMatch(Deno.readTextFileSync(aside), /^first broken file/);
+    assertMatch(Deno.readTextFileSync(`${aside}-2`), /^second broken file/);
+  }));
+
 Deno.test("history migrates version 1", () =>
   withDir((dir) => {
     const path = `${dir}/alerts.db`;

@@ -62,6 +62,9 @@ export class MetricSampler {
    * Takes one reading of every series at time `now` (milliseconds). A counter or histogram
    * series that appears after the first reading is taken to start from zero at the previous
    * reading, so its first increments count towards rates.
+   *
+   * NOTE: a series already present at the first reading starts from that reading, so
+   * increments made before the first evaluation (within `interval_ms` of start) are not counted.
    */
   async sample(now: number): Promise<void> {
     const metrics = await this.#registry.getMetricsAsJSON() as unknown as MetricJson[];
@@ -107,8 +110,10 @@ export class MetricSampler {
   }
 
   /**
-   * Returns the value the rule tests for each series that its matchers accept: the rate per
-   * second over the window for `rate_of_change` (counter resets count from zero), the
+   * Returns the value the rule tests for each series that its matchers accept. For
+   * `rate_of_change` it is the increase over the window divided by the window's length in
+   * seconds (counter resets count from zero). So `threshold = 0.05` over `2m` means more than 6
+   * increments in 2 minutes, also while fewer than 2 minutes of readings exist. It is the
    * quantile over the window for a histogram with `quantile`, the mean over the window for a
    * histogram without it, and the latest value otherwise.
    */
@@ -129,7 +134,7 @@ function valueOf(type: MetricType, series: Series, rule: AlertRule, now: number)
   const base = baseline(series.readings, now - rule.windowMs);
   if (type === "histogram") {
     if (rule.condition.kind === "rate_of_change") {
-      return rate(series.readings, base, latest, true);
+      return rate(series.readings, base, rule.windowMs, true);
     }
     const baseBuckets = series.readings[base]!.buckets!;
     const increase = latest.buckets!.map(([bound, count], index): [number, number] => {
@@ -143,7 +148,7 @@ function valueOf(type: MetricType, series: Series, rule: AlertRule, now: number)
     return total === 0 ? NaN : sum / total;
   }
   if (rule.condition.kind === "rate_of_change") {
-    return rate(series.readings, base, latest, type === "counter");
+    return rate(series.readings, base, rule.windowMs, type === "counter");
   }
   return latest.value;
 }
@@ -157,16 +162,18 @@ function baseline(readings: readonly Reading[], start: number): number {
   return index;
 }
 
-function rate(readings: readonly Reading[], base: number, latest: Reading, counter: boolean) {
-  const first = readings[base]!;
-  const seconds = (latest.at - first.at) / 1000;
-  if (seconds <= 0) return NaN;
+/**
+ * Computes the increase from the baseline reading to the latest one per second of the window.
+ * Dividing by the time the readings span would make one change between two close readings a
+ * high rate: one oper change 5 s after a port's series appeared would read as 0.2/s.
+ */
+function rate(readings: readonly Reading[], base: number, windowMs: number, counter: boolean) {
   let increase = 0;
   for (let i = base + 1; i < readings.length; i++) {
     const step = readings[i]!.value - readings[i - 1]!.value;
     increase += counter && step < 0 ? readings[i]!.value : step;
   }
-  return increase / seconds;
+  return increase / (windowMs / 1000);
 }
 
 /**
