@@ -19,6 +19,9 @@ import { VERSION } from "./version.ts";
 
 const log = getLogger([ROOT_CATEGORY, "main"]);
 
+/** Databases the daemon connects to. */
+const REQUIRED_DATABASES = ["CONFIG_DB", "APPL_DB", "STATE_DB"] as const;
+
 /** Runs the command line and returns the process exit status. */
 export async function runCli(args: string[]): Promise<number> {
   if (args[0] === "alerts") return await runAlertsCommand(args.slice(1));
@@ -55,6 +58,8 @@ export async function runCli(args: string[]): Promise<number> {
       loaded.path ?? "the built-in defaults",
     );
     databaseConfig = await loadDatabaseConfig(command.dbConfigPath ?? DEFAULT_DATABASE_CONFIG_PATH);
+    // Every database the daemon opens must be in the file, checked before any connection.
+    for (const name of REQUIRED_DATABASES) databaseConfig.database(name);
   } catch (error) {
     if (error instanceof ConfigError || error instanceof DatabaseConfigError) {
       writeStderr(`portsyncd: ${error.message}\n`);

@@ -253,6 +253,8 @@ export class Daemon implements DaemonStatus {
     });
     log.info("Listening to link messages", {
       port_id: socket.portId,
+      // The kernel reports twice the requested size: it counts its own bookkeeping too.
+      receive_buffer_requested: config.netlink.receive_buffer_bytes,
       receive_buffer_bytes: socket.receiveBufferBytes,
     });
     const monitor = new LinkMonitor({

@@ -90,7 +90,11 @@ export class LogControl {
       logger.warning("Syslog is unreachable, logging to stderr instead");
     }
     if (force) return;
-    logger.info("Changed log settings", { from: previous, to: `${level}/${output}` });
+    logger.info("Changed log settings", {
+      from: previous,
+      to: `${level}/${fallback ? "STDERR" : output}`,
+      requested: fallback ? output : undefined,
+    });
   }
 }
 

@@ -198,6 +198,10 @@ Deno.test("warm restart reconciles link changes", async () => {
     await waitFor(async () => ((await world.ns.flags("Ethernet4")) & IFF_RUNNING) === 0, {
       message: "Ethernet4 carrier loss",
     });
+    // A veth brought up again gets its carrier back a moment later.
+    await waitFor(async () => ((await world.ns.flags("Ethernet0")) & IFF_RUNNING) !== 0, {
+      message: "Ethernet0 carrier back",
+    });
     const flagsBefore = await allFlags(world.ns, live);
 
     const { daemon, recorder } = await warmStart(world);
