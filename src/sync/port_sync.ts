@@ -38,6 +38,11 @@ export interface PortSyncOptions {
   /** Configured ports whose netdev has not been seen with its APPL_DB entry yet. */
   pendingPorts: Set<string>;
   observer?: SyncObserver;
+  /**
+   * Returns false while STATE_DB is known not to answer; changes then stay pending, without a
+   * write that would wait for the command timeout. Always writable when absent.
+   */
+  canWrite?: () => boolean;
   /** Clock in milliseconds; replaced in tests. */
   now?: () => number;
 }
@@ -52,12 +57,12 @@ const syncLog = getLogger([ROOT_CATEGORY, "sync"]);
  * trip finds which names have an APPL_DB entry, and one MULTI/EXEC writes the coalesced result.
  * A netdev seen before its APPL_DB entry is kept "awaiting" and checked again by
  * {@link recheckAwaiting}, so its state appears once the entry does, without a new message.
+ * A netdev whose lookup failed waits the same way: the C++ daemon writes a NEWLINK only when
+ * the APPL_DB entry exists, and the entry may have been deleted while Redis was away.
  */
 export class PortSync {
   #options: PortSyncOptions;
   #awaiting = new Map<string, PortStatus>();
-  /** Names whose APPL_DB entry existed at the last successful lookup. */
-  #knownInAppl = new Set<string>();
   #holdWrites = false;
   #initDone = false;
   #flushing: Promise<boolean> | undefined;
@@ -170,7 +175,7 @@ export class PortSync {
 
   async #flushOnce(receivedAt: number | undefined): Promise<boolean> {
     const { store, state, observer } = this.#options;
-    if (this.#holdWrites) return false;
+    if (this.#holdWrites || this.#options.canWrite?.() === false) return false;
     if (store.pendingCount === 0) return true;
     const operations = store.take();
     const started = this.#now();
@@ -191,25 +196,22 @@ export class PortSync {
   }
 
   /**
-   * Finds which names have an APPL_DB entry. When the lookup fails, the result of the last
-   * successful lookup is used, so changes of known ports keep coalescing in the store while
-   * Redis is down and are written on reconnect. Unknown names wait for the recheck.
+   * Finds which names have an APPL_DB entry. When the lookup fails, none is taken as present:
+   * the netdevs wait with their latest status (one per name, so memory stays bounded while
+   * Redis is away) and are published by {@link recheckAwaiting} once APPL_DB answers and still
+   * holds their entry. The result of an earlier lookup is not used, because the entry may
+   * have been deleted since, and a state written from it could not be taken back.
    */
   async #lookup(names: string[]): Promise<Set<string>> {
     if (names.length === 0) return new Set();
     try {
-      const found = await this.#options.appl.existing(names);
-      for (const name of names) {
-        if (found.has(name)) this.#knownInAppl.add(name);
-        else this.#knownInAppl.delete(name);
-      }
-      return found;
+      return await this.#options.appl.existing(names);
     } catch (error) {
-      syncLog.error("Failed to read APPL_DB PORT_TABLE, using the last successful lookup", {
+      syncLog.error("Failed to read APPL_DB PORT_TABLE, ports wait until it answers", {
         ports: names.join(","),
         error,
       });
-      return new Set(names.filter((name) => this.#knownInAppl.has(name)));
+      return new Set();
     }
   }
 
