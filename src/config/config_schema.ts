@@ -35,7 +35,7 @@ export const CONFIG_SCHEMA = {
       default: 10,
       min: 1,
       max: 1000,
-      doc: "Fast dump attempts per resync; after them a failed resync is retried every 30 s",
+      doc: "Fast dump attempts per resync, after which a failed resync is retried every 30 s",
     },
   },
   sync: {

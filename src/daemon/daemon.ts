@@ -325,7 +325,11 @@ export class Daemon implements DaemonStatus {
       appl: {
         existing: (names) =>
           applGuard.stalled
-            ? Promise.reject(new Error("Failed to read APPL_DB: it does not answer, retrying"))
+            ? Promise.reject(
+              new Error(
+                "Failed to read APPL_DB: a command timed out, retrying once it replies to PING",
+              ),
+            )
             : applGuard.watch(applPorts.existing(names)),
       },
       state: { write: (operations) => stateGuard.watch(stateTable.write(operations)) },
@@ -393,7 +397,7 @@ export class Daemon implements DaemonStatus {
   }
 
   /**
-   * Watches a connection for a server that stops answering (see {@link StallGuard}). On
+   * Watches a connection for a server that stops replying (see {@link StallGuard}). On
    * recovery, pending changes are written and a resync runs, as after a reconnect.
    */
   #guard(client: Redis, dbName: string): StallGuard {

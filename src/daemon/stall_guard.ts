@@ -13,7 +13,7 @@ export interface StallGuardOptions {
   client: Pick<Redis, "ping">;
   /** Database name for the log, such as `STATE_DB`. */
   dbName: string;
-  /** Called once when a stalled connection answers a probe. */
+  /** Called once when a stalled connection replies to a probe. */
   onRecovered: () => void;
   /** Delay between probes in ms. @default {STALL_PROBE_INTERVAL_MS} */
   probeIntervalMs?: number;
@@ -27,13 +27,13 @@ export function isCommandTimeout(error: unknown): boolean {
 }
 
 /**
- * Tells whether a Redis connection has stopped answering, such as a server stopped with
+ * Detects a Redis connection that stopped replying, such as one to a server stopped with
  * SIGSTOP: the socket stays open, so ioredis sees no disconnect and no reconnect follows.
  *
  * The first command that times out marks the connection stalled. The caller then skips its
  * writes (their changes stay pending and coalesce), so the netlink loop does not wait one
  * command timeout per batch. A PING is sent every {@link STALL_PROBE_INTERVAL_MS} until one
- * is answered. Redis runs the commands of one connection in order, so the answer also means
+ * gets a reply. Redis runs the commands of one connection in order, so that reply also means
  * that every command sent before it, including timed-out ones, has run. Then
  * `onRecovered` writes what is pending, after those late commands.
  */
@@ -47,7 +47,7 @@ export class StallGuard {
     this.#options = options;
   }
 
-  /** Whether the connection is taken as not answering. */
+  /** Whether the connection is taken as not replying. */
   get stalled(): boolean {
     return this.#stalledSince !== undefined;
   }
@@ -82,7 +82,7 @@ export class StallGuard {
   #stall(): void {
     if (this.#closed || this.#stalledSince !== undefined) return;
     this.#stalledSince = performance.now();
-    log.warning("Redis stopped answering, holding writes until it answers", {
+    log.warning("Redis command timed out, holding writes until Redis replies to PING", {
       db: this.#options.dbName,
     });
     this.#scheduleProbe();
@@ -107,7 +107,7 @@ export class StallGuard {
     }
     if (this.#stalledSince !== since || this.#closed) return;
     this.#stalledSince = undefined;
-    log.info("Redis answers again, writing pending changes and resyncing", {
+    log.info("Redis replies again, writing pending changes and resyncing", {
       db: this.#options.dbName,
       stalled_ms: Math.round(performance.now() - since),
     });

@@ -329,7 +329,7 @@ Deno.test("LinkMonitor slow retry after failures", async () => {
       intervalMs: 10,
     });
   try {
-    // The socket never answers: two fast attempts, then slow ones.
+    // The socket never replies: two fast attempts, then slow ones.
     monitor.requestDump("overflow");
     await waitAttempts(3);
     const [, second, third] = started as [unknown, { at: number }, { at: number }];
@@ -344,7 +344,7 @@ Deno.test("LinkMonitor slow retry after failures", async () => {
     assertEquals(started.at(-1)?.reason, "truncated");
     assertEquals(started.at(-1)?.attempt, 1);
 
-    // The kernel answers again: the dump completes and no retry follows.
+    // The kernel replies again: the dump completes and no retry follows.
     await socket.deliver(done(lastDumpSequence(socket)));
     assertEquals(finished, [{
       kind: "dump-done",

@@ -39,7 +39,7 @@ export interface PortSyncOptions {
   pendingPorts: Set<string>;
   observer?: SyncObserver;
   /**
-   * Returns false while STATE_DB is known not to answer; changes then stay pending, without a
+   * Returns false while STATE_DB is known not to reply, and changes then stay pending, without a
    * write that would wait for the command timeout. Always writable when absent.
    */
   canWrite?: () => boolean;
@@ -198,7 +198,7 @@ export class PortSync {
   /**
    * Finds which names have an APPL_DB entry. When the lookup fails, none is taken as present:
    * the netdevs wait with their latest status (one per name, so memory stays bounded while
-   * Redis is away) and are published by {@link recheckAwaiting} once APPL_DB answers and still
+   * Redis is away) and are published by {@link recheckAwaiting} once APPL_DB replies and still
    * holds their entry. The result of an earlier lookup is not used, because the entry may
    * have been deleted since, and a state written from it could not be taken back.
    */
@@ -207,7 +207,7 @@ export class PortSync {
     try {
       return await this.#options.appl.existing(names);
     } catch (error) {
-      syncLog.error("Failed to read APPL_DB PORT_TABLE, ports wait until it answers", {
+      syncLog.error("Failed to read APPL_DB PORT_TABLE, ports wait until it replies", {
         ports: names.join(","),
         error,
       });

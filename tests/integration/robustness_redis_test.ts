@@ -285,7 +285,7 @@ Deno.test("redis frozen during flap storm", async () => {
       await sleep(200);
       Deno.kill(world.redis.pid, "SIGSTOP");
       resumed = false;
-      await world.daemon.waitForLine(/Redis stopped answering.*db=STATE_DB/, 3000);
+      await world.daemon.waitForLine(/Redis command timed out.*db=STATE_DB/, 3000);
       const before = linkLines().length;
       await sleep(2000);
       // The netlink loop keeps going while writes wait for the server.
@@ -307,7 +307,7 @@ Deno.test("redis frozen during flap storm", async () => {
     const tookMs = performance.now() - resumedAt;
     assert(tookMs <= 2000, `converged ${Math.round(tookMs)} ms after SIGCONT`);
     assertEquals((await readStatePorts(world.stateDb)).Ethernet36, quad(true, true, 1500));
-    await world.daemon.waitForLine(/Redis answers again.*db=STATE_DB/, 1000);
+    await world.daemon.waitForLine(/Redis replies again.*db=STATE_DB/, 1000);
     await world.daemon.waitForLine(/Requesting link dump .*reason=reconnect/, 1000);
     const overflowed = world.daemon.lines.filter((line) => line.includes("buffer overflowed"));
     assertEquals(overflowed, [], "netlink overflow while Redis was frozen");
