@@ -582,9 +582,11 @@ export class Daemon implements DaemonStatus {
       if (idle && this.#sync && this.#store.pendingCount > 0) {
         flushed = await deadline.race(this.#sync.flush());
       }
-      const unwritten = this.#store.pendingNames();
+      // Netdevs whose APPL_DB lookup failed have a state that was not written either.
+      const unchecked = new Set(this.#sync?.uncheckedNames() ?? []);
+      const unwritten = [...new Set([...this.#store.pendingNames(), ...unchecked])];
       if (!flushed || unwritten.length > 0) logUnwritten(unwritten, idle);
-      const awaiting = this.#sync?.awaitingNames() ?? [];
+      const awaiting = (this.#sync?.awaitingNames() ?? []).filter((name) => !unchecked.has(name));
       if (awaiting.length > 0) {
         log.info("Stopping with netdevs that still wait for their APPL_DB entry", {
           count: awaiting.length,

@@ -63,6 +63,8 @@ const syncLog = getLogger([ROOT_CATEGORY, "sync"]);
 export class PortSync {
   #options: PortSyncOptions;
   #awaiting = new Map<string, PortStatus>();
+  /** Awaiting names whose last APPL_DB lookup failed, so their state is simply unpublished. */
+  #unchecked = new Set<string>();
   #holdWrites = false;
   #initDone = false;
   #flushing: Promise<boolean> | undefined;
@@ -81,6 +83,11 @@ export class PortSync {
   /** Names of netdevs that wait for their APPL_DB entry. */
   awaitingNames(): string[] {
     return [...this.#awaiting.keys()];
+  }
+
+  /** Names of awaiting netdevs whose APPL_DB lookup failed, such as while Redis is down. */
+  uncheckedNames(): string[] {
+    return [...this.#unchecked];
   }
 
   /**
@@ -116,7 +123,7 @@ export class PortSync {
     const existing = await this.#lookup([...candidates]);
 
     for (const { event, decision } of decided) {
-      this.#apply(event, decision, existing);
+      this.#apply(event, decision, existing ?? new Set(), existing === undefined);
     }
     await this.flush(receivedAt);
     await this.#checkPortInitDone();
@@ -132,7 +139,7 @@ export class PortSync {
       if (!seenNames.has(name) && this.#options.store.delete(name, true)) removed.push(name);
     }
     for (const name of this.#awaiting.keys()) {
-      if (!seenNames.has(name)) this.#awaiting.delete(name);
+      if (!seenNames.has(name)) this.#stopAwaiting(name);
     }
     if (removed.length > 0) {
       syncLog.info("Deleting ports whose netdev vanished", { ports: removed.join(",") });
@@ -146,11 +153,15 @@ export class PortSync {
     if (this.#awaiting.size === 0) return;
     const names = [...this.#awaiting.keys()];
     const existing = await this.#lookup(names);
+    if (existing === undefined) return;
+    for (const name of names) {
+      if (!existing.has(name)) this.#unchecked.delete(name);
+    }
     if (existing.size === 0) return;
     for (const name of existing) {
       const status = this.#awaiting.get(name);
       if (!status) continue;
-      this.#awaiting.delete(name);
+      this.#stopAwaiting(name);
       this.#options.store.set(name, status);
       this.#options.pendingPorts.delete(name);
       syncLog.info("Found APPL_DB entry of awaiting port", { port: name, ifindex: status.ifindex });
@@ -196,13 +207,14 @@ export class PortSync {
   }
 
   /**
-   * Finds which names have an APPL_DB entry. When the lookup fails, none is taken as present:
+   * Finds which names have an APPL_DB entry. When the lookup fails, it returns undefined and
+   * none is taken as present:
    * the netdevs wait with their latest status (one per name, so memory stays bounded while
    * Redis is away) and are published by {@link recheckAwaiting} once APPL_DB replies and still
    * holds their entry. The result of an earlier lookup is not used, because the entry may
    * have been deleted since, and a state written from it could not be taken back.
    */
-  async #lookup(names: string[]): Promise<Set<string>> {
+  async #lookup(names: string[]): Promise<Set<string> | undefined> {
     if (names.length === 0) return new Set();
     try {
       return await this.#options.appl.existing(names);
@@ -211,7 +223,7 @@ export class PortSync {
         ports: names.join(","),
         error,
       });
-      return new Set();
+      return undefined;
     }
   }
 
@@ -219,6 +231,7 @@ export class PortSync {
     event: LinkEvent,
     decision: LinkDecision,
     existing: Set<string>,
+    lookupFailed: boolean,
   ): void {
     const { store, pendingPorts, observer } = this.#options;
     observer?.decision?.(event, decision);
@@ -228,18 +241,20 @@ export class PortSync {
         outcome = decision.reason;
         break;
       case "delete":
-        this.#awaiting.delete(decision.name);
+        this.#stopAwaiting(decision.name);
         store.delete(decision.name);
         if (decision.reason === "renamed") outcome = "renamed-away";
         break;
       case "set":
         if (existing.has(decision.name)) {
-          this.#awaiting.delete(decision.name);
+          this.#stopAwaiting(decision.name);
           store.set(decision.name, decision.status, event.fromDump);
           pendingPorts.delete(decision.name);
         } else {
           this.#awaiting.set(decision.name, decision.status);
-          outcome = "awaiting-appl-entry";
+          if (lookupFailed) this.#unchecked.add(decision.name);
+          else this.#unchecked.delete(decision.name);
+          outcome = lookupFailed ? "awaiting-appl-lookup" : "awaiting-appl-entry";
         }
         break;
     }
@@ -264,6 +279,11 @@ export class PortSync {
         name: event.name,
       });
     }
+  }
+
+  #stopAwaiting(name: string): void {
+    this.#awaiting.delete(name);
+    this.#unchecked.delete(name);
   }
 
   async #checkPortInitDone(): Promise<void> {
