@@ -35,7 +35,7 @@ export const CONFIG_SCHEMA = {
       default: 10,
       min: 1,
       max: 1000,
-      doc: "Dump attempts per resync before the daemon waits for the next fault to try again",
+      doc: "Fast dump attempts per resync, after which a failed resync is retried every 30 s",
     },
   },
   sync: {
@@ -54,6 +54,13 @@ export const CONFIG_SCHEMA = {
       min: 100,
       max: 5000,
       doc: "Upper bound of the exponential backoff between Redis reconnect attempts",
+    },
+    command_timeout_ms: {
+      type: "integer",
+      default: 1000,
+      min: 100,
+      max: 60000,
+      doc: "Time without a reply after which a Redis command counts as failed",
     },
   },
   logging: {

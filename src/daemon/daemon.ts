@@ -19,6 +19,7 @@ import type { DaemonObserver } from "./daemon_observer.ts";
 import type { DaemonStatus } from "./daemon_status.ts";
 import { PORT_TABLE, StatePortTable } from "./redis_port_tables.ts";
 import { retryRedis, waitReady } from "./retry_redis.ts";
+import { StallGuard } from "./stall_guard.ts";
 import { SnapshotFile } from "../warm_restart/snapshot_file.ts";
 import { readStatePorts } from "../warm_restart/state_db_ports.ts";
 import { type InitialSyncEnd, WarmRestart } from "../warm_restart/warm_restart.ts";
@@ -83,6 +84,7 @@ export class Daemon implements DaemonStatus {
   #readyReported = false;
   #readerRunning = false;
   #busySince: number | undefined;
+  #stallGuards: StallGuard[] = [];
 
   constructor(options: DaemonOptions) {
     this.#options = options;
@@ -313,11 +315,25 @@ export class Daemon implements DaemonStatus {
       separator: applDb.separator,
     });
     await this.#applPorts.start();
+    const applPorts = this.#applPorts;
+    const applGuard = this.#guard(connections.appl, "APPL_DB");
+    const stateGuard = this.#guard(connections.state, "STATE_DB");
+    const stateTable = new StatePortTable(connections.state, stateDb.separator);
     this.#sync = new PortSync({
       filter: new LinkFilter(oldIfindexes),
       store: this.#store,
-      appl: this.#applPorts,
-      state: new StatePortTable(connections.state, stateDb.separator),
+      appl: {
+        existing: (names) =>
+          applGuard.stalled
+            ? Promise.reject(
+              new Error(
+                "Failed to read APPL_DB: a command timed out, retrying once it replies to PING",
+              ),
+            )
+            : applGuard.watch(applPorts.existing(names)),
+      },
+      state: { write: (operations) => stateGuard.watch(stateTable.write(operations)) },
+      canWrite: () => !stateGuard.stalled,
       announcePortInitDone: () =>
         this.#countAppl(1, producer.set("PortInitDone", [["lanes", "0"]])),
       pendingPorts,
@@ -337,7 +353,9 @@ export class Daemon implements DaemonStatus {
     // notify-keyspace-events setting, need one more connection, and lose every event sent
     // while that connection is down, so a recheck would be needed after reconnects anyway.
     this.#recheckTimer = setInterval(() => {
-      if (this.#sync && this.#sync.awaitingNames().length > 0) {
+      // While APPL_DB is away the lookup would only fail; its reconnect or recovery rechecks.
+      const applAnswers = connections.appl.status === "ready" && !applGuard.stalled;
+      if (this.#sync && this.#sync.awaitingNames().length > 0 && applAnswers) {
         this.#enqueue(() => this.#sync!.recheckAwaiting());
       }
     }, config.sync.appl_recheck_interval_ms);
@@ -364,6 +382,7 @@ export class Daemon implements DaemonStatus {
         purpose,
         onReconnect,
         retryStrategy,
+        commandTimeoutMs: this.#options.config.redis.command_timeout_ms,
       });
       client.on("error", (error: Error) => {
         redisLog.warning("Redis connection error", { db: dbName, error });
@@ -375,6 +394,31 @@ export class Daemon implements DaemonStatus {
       appl: open("APPL_DB", "appl"),
       state: open("STATE_DB", "state"),
     };
+  }
+
+  /**
+   * Watches a connection for a server that stops replying (see {@link StallGuard}). On
+   * recovery, pending changes are written and a resync runs, as after a reconnect.
+   */
+  #guard(client: Redis, dbName: string): StallGuard {
+    const guard = new StallGuard({
+      client,
+      dbName,
+      onRecovered: () => this.#resyncAfterRedis(),
+    });
+    client.on("ready", () => guard.clear());
+    this.#stallGuards.push(guard);
+    return guard;
+  }
+
+  /** Writes what is pending, rechecks awaiting netdevs and resyncs with a link dump. */
+  #resyncAfterRedis(): void {
+    if (this.#state !== "running" && this.#state !== "starting") return;
+    this.#monitor?.requestDump("reconnect");
+    this.#enqueue(async () => {
+      await this.#sync?.flush();
+      await this.#sync?.recheckAwaiting();
+    });
   }
 
   /** After a reconnect, writes what is pending and resyncs, since events may have been missed. */
@@ -390,11 +434,7 @@ export class Daemon implements DaemonStatus {
         redisLog.info("Reconnected to Redis", { db: name });
         // A restarted server may have lost STATE_DB, so the resync rewrites every port.
         if (name === "STATE_DB") this.#store.markWrittenUnverified();
-        this.#monitor?.requestDump("reconnect");
-        this.#enqueue(async () => {
-          await this.#sync?.flush();
-          await this.#sync?.recheckAwaiting();
-        });
+        this.#resyncAfterRedis();
       });
     }
   }
@@ -542,9 +582,11 @@ export class Daemon implements DaemonStatus {
       if (idle && this.#sync && this.#store.pendingCount > 0) {
         flushed = await deadline.race(this.#sync.flush());
       }
-      const unwritten = this.#store.pendingNames();
+      // Netdevs whose APPL_DB lookup failed have a state that was not written either.
+      const unchecked = new Set(this.#sync?.uncheckedNames() ?? []);
+      const unwritten = [...new Set([...this.#store.pendingNames(), ...unchecked])];
       if (!flushed || unwritten.length > 0) logUnwritten(unwritten, idle);
-      const awaiting = this.#sync?.awaitingNames() ?? [];
+      const awaiting = (this.#sync?.awaitingNames() ?? []).filter((name) => !unchecked.has(name));
       if (awaiting.length > 0) {
         log.info("Stopping with netdevs that still wait for their APPL_DB entry", {
           count: awaiting.length,
@@ -555,6 +597,7 @@ export class Daemon implements DaemonStatus {
       deadline.clear();
     }
     await this.#warmRestart?.stop();
+    for (const guard of this.#stallGuards) guard.close();
     this.#applPorts?.close();
     for (const client of Object.values(this.#connections ?? {})) client.disconnect();
     this.#setState("stopped");

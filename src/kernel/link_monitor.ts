@@ -11,6 +11,8 @@ import type { MonitorSocket } from "./monitor_socket.ts";
 const NLM_F_DUMP_INTR = 0x10;
 /** Errno of a receive-buffer overflow: the kernel dropped messages. */
 const ENOBUFS = 105;
+/** Delay between resync attempts once the fast attempts are used up, in ms. */
+export const SLOW_RETRY_MS = 30_000;
 
 /** Reason for a dump request. */
 export type DumpReason = "startup" | "overflow" | "truncated" | "inconsistent" | "reconnect";
@@ -37,8 +39,10 @@ export interface LinkMonitorOptions {
   onBatch: (segments: MonitorSegment[], receivedAt: number) => Promise<void>;
   /** Time without a reply after which a dump is taken as lost. */
   dumpTimeoutMs: number;
-  /** Dump attempts per resync before giving up until the next fault. */
+  /** Fast dump attempts per resync; later attempts wait {@link slowRetryMs} each. */
   maxAttempts: number;
+  /** Delay between attempts after the fast ones, in ms. @default {SLOW_RETRY_MS} */
+  slowRetryMs?: number;
   observer?: MonitorObserver;
 }
 
@@ -61,7 +65,13 @@ const log = getLogger([ROOT_CATEGORY, "netlink"]);
  * or one that stops replying) starts a resync: a new RTM_GETLINK dump on the same socket, so
  * its replies stay ordered with the events around them. Only one dump runs at a time; requests
  * made meanwhile are merged into one that follows. Failed attempts are retried with a backoff
- * of 100 ms doubling up to 5 s, at most `maxAttempts` times.
+ * of 100 ms doubling up to 5 s, `maxAttempts` times; after that every 30 s until one succeeds,
+ * so the state never stays stale for want of a new fault. A new fault during that slow wait
+ * starts a dump at once, with fast attempts again.
+ *
+ * An overflow incident runs from the first ENOBUFS to the end of the next complete dump. Its
+ * first ENOBUFS is logged as a warning; the later ones are counted, and the count is logged
+ * with the end of the incident.
  */
 export class LinkMonitor {
   #options: LinkMonitorOptions;
@@ -69,6 +79,10 @@ export class LinkMonitor {
   #dump: ActiveDump | undefined;
   #queued: { reason: DumpReason; attempt: number } | undefined;
   #retryTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Whether {@link #retryTimer} waits for a slow retry, after the fast attempts. */
+  #slowRetry = false;
+  /** The overflow incident in progress: ENOBUFS reads so far and the time of the first. */
+  #overflow: { count: number; since: number } | undefined;
   #closed = false;
   #lastReceiveAt = 0;
 
@@ -90,6 +104,11 @@ export class LinkMonitor {
   /** Requests a full link dump; merges with a dump that is already running or queued. */
   requestDump(reason: DumpReason): void {
     if (this.#closed) return;
+    if (this.#slowRetry && this.#retryTimer !== undefined) {
+      clearTimeout(this.#retryTimer);
+      this.#retryTimer = undefined;
+      this.#slowRetry = false;
+    }
     if (this.#dump || this.#retryTimer !== undefined) {
       this.#queued ??= { reason, attempt: 1 };
       return;
@@ -112,9 +131,14 @@ export class LinkMonitor {
       if (batch.kind === "error") {
         this.#options.observer?.receiveError?.(batch.errnoName);
         if (batch.errno === ENOBUFS) {
-          log.warning("Netlink receive buffer overflowed, events were lost; resyncing", {
-            errno: batch.errnoName,
-          });
+          if (this.#overflow) {
+            this.#overflow.count++;
+          } else {
+            this.#overflow = { count: 1, since: receivedAt };
+            log.warning("Netlink receive buffer overflowed, events were lost; resyncing", {
+              errno: batch.errnoName,
+            });
+          }
           if (this.#dump) this.#dump.inconsistent = true;
           this.requestDump("overflow");
         } else {
@@ -149,6 +173,7 @@ export class LinkMonitor {
     this.#closed = true;
     if (this.#dump) clearTimeout(this.#dump.timer);
     if (this.#retryTimer !== undefined) clearTimeout(this.#retryTimer);
+    this.#slowRetry = false;
     this.#dump = undefined;
     this.#retryTimer = undefined;
     this.#options.socket.close();
@@ -243,6 +268,13 @@ export class LinkMonitor {
       this.#retry(dump, "the dump was interrupted or events were lost during it");
       return;
     }
+    if (this.#overflow) {
+      log.info("Resynced after netlink receive buffer overflow", {
+        overflows: this.#overflow.count,
+        duration_ms: Math.round(performance.now() - this.#overflow.since),
+      });
+      this.#overflow = undefined;
+    }
     segments.push({
       kind: "dump-done",
       reason: dump.reason,
@@ -264,24 +296,22 @@ export class LinkMonitor {
     if (this.#closed) return;
     const queued = this.#queued;
     this.#queued = undefined;
-    if (dump.attempt >= this.#options.maxAttempts) {
-      log.error("Link dump failed too often, waiting for the next fault to resync", {
-        reason: dump.reason,
-        attempts: dump.attempt,
-        cause,
-      });
-      if (queued) this.#startDump(queued.reason, 1);
+    if (dump.attempt >= this.#options.maxAttempts && queued) {
+      // A fault reported meanwhile gets a new dump now, with fast attempts again.
+      this.#startDump(queued.reason, 1);
       return;
     }
-    const delayMs = Math.min(100 * 2 ** (dump.attempt - 1), 5000);
-    log.warning("Link dump incomplete, retrying", {
-      reason: dump.reason,
-      attempt: dump.attempt + 1,
-      delay_ms: delayMs,
-      cause,
-    });
+    const slow = dump.attempt >= this.#options.maxAttempts;
+    const delayMs = slow
+      ? this.#options.slowRetryMs ?? SLOW_RETRY_MS
+      : Math.min(100 * 2 ** (dump.attempt - 1), 5000);
+    const fields = { reason: dump.reason, attempt: dump.attempt + 1, delay_ms: delayMs, cause };
+    if (slow) log.error("Link dump still failing after the fast attempts, retrying later", fields);
+    else log.warning("Link dump incomplete, retrying", fields);
+    this.#slowRetry = slow;
     this.#retryTimer = setTimeout(() => {
       this.#retryTimer = undefined;
+      this.#slowRetry = false;
       this.#startDump(dump.reason, dump.attempt + 1);
     }, delayMs);
   }

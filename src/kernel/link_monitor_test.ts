@@ -1,5 +1,7 @@
+import { configure, type LogRecord, reset } from "@logtape/logtape";
 import type { Redis } from "ioredis";
-import { assertEquals } from "../../tests/assert.ts";
+import { assert, assertEquals } from "../../tests/assert.ts";
+import { waitFor } from "../../tests/support/wait_for.ts";
 import { startRedis } from "../../tests/support/redis_server.ts";
 import { ApplPortTable, StatePortTable } from "../daemon/redis_port_tables.ts";
 import { encodeHeader } from "../netlink/header.ts";
@@ -31,9 +33,13 @@ class FakeSocket implements MonitorSocket {
   }
 
   /** Queues one datagram per argument in one batch and waits until the monitor handled it. */
-  async deliver(...datagrams: Uint8Array[]): Promise<void> {
+  deliver(...datagrams: Uint8Array[]): Promise<void> {
+    return this.deliverBatch({ kind: "data", datagrams, foreignSenders: 0, truncated: 0 });
+  }
+
+  /** Queues one batch and waits until the monitor handled it. */
+  async deliverBatch(batch: Batch): Promise<void> {
     const idle = new Promise<void>((resolve) => this.#idle.push(resolve));
-    const batch: Batch = { kind: "data", datagrams, foreignSenders: 0, truncated: 0 };
     const reader = this.#reader;
     this.#reader = undefined;
     if (reader) reader(batch);
@@ -288,4 +294,127 @@ Deno.test("dump keeps ports announced during it", async () => {
     assertEquals(await hash(state, "PORT_TABLE|Ethernet0"), quad("up", "up"));
     assertEquals(await hash(state, "PORT_TABLE|Ethernet4"), quad("down", "down"));
   });
+});
+
+/** Sequence number of the last dump request sent on `socket`. */
+function lastDumpSequence(socket: FakeSocket): number {
+  const request = socket.sent.at(-1)!;
+  return new DataView(request.buffer, request.byteOffset).getUint32(8, true);
+}
+
+Deno.test("LinkMonitor slow retry after failures", async () => {
+  const socket = new FakeSocket();
+  const started: Array<{ reason: string; attempt: number; at: number }> = [];
+  const finished: Array<{ reason: string; attempt: number }> = [];
+  const monitor = new LinkMonitor({
+    socket,
+    onBatch: (segments) => {
+      for (const segment of segments) {
+        if (segment.kind === "dump-done") finished.push(segment);
+      }
+      return Promise.resolve();
+    },
+    dumpTimeoutMs: 50,
+    maxAttempts: 2,
+    slowRetryMs: 400,
+    observer: {
+      dumpStarted: (reason, attempt) => started.push({ reason, attempt, at: performance.now() }),
+    },
+  });
+  const running = monitor.run();
+  const waitAttempts = (count: number) =>
+    waitFor(() => Promise.resolve(started.length >= count), {
+      message: `${count} dump attempts`,
+      timeoutMs: 3000,
+      intervalMs: 10,
+    });
+  try {
+    // The socket never replies: two fast attempts, then slow ones.
+    monitor.requestDump("overflow");
+    await waitAttempts(3);
+    const [, second, third] = started as [unknown, { at: number }, { at: number }];
+    assert(third.at - second.at >= 400, `slow retry after ${third.at - second.at} ms`);
+    assert(monitor.resyncing, "resync given up after the fast attempts");
+    await waitAttempts(4);
+    assertEquals(started.map((entry) => entry.attempt), [1, 2, 3, 4]);
+
+    // A new fault during the slow wait starts at once with fast attempts again.
+    await new Promise((resolve) => setTimeout(resolve, 80));
+    monitor.requestDump("truncated");
+    assertEquals(started.at(-1)?.reason, "truncated");
+    assertEquals(started.at(-1)?.attempt, 1);
+
+    // The kernel replies again: the dump completes and no retry follows.
+    await socket.deliver(done(lastDumpSequence(socket)));
+    assertEquals(finished, [{
+      kind: "dump-done",
+      reason: "truncated",
+      seenNames: new Set(),
+      attempt: 1,
+    }]);
+    const count = started.length;
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    assertEquals(started.length, count);
+    assertEquals(monitor.resyncing, false);
+  } finally {
+    monitor.close();
+    await running;
+  }
+});
+
+Deno.test("LinkMonitor logs overflow once per incident", async () => {
+  const logs: LogRecord[] = [];
+  await configure({
+    reset: true,
+    sinks: { memory: (record) => logs.push(record) },
+    loggers: [
+      { category: ["portsyncd"], sinks: ["memory"], lowestLevel: "info" },
+      { category: ["logtape", "meta"], sinks: [], lowestLevel: "error" },
+    ],
+  });
+  const socket = new FakeSocket();
+  const monitor = new LinkMonitor({
+    socket,
+    onBatch: () => Promise.resolve(),
+    dumpTimeoutMs: 1000,
+    maxAttempts: 3,
+  });
+  const running = monitor.run();
+  const enobufs: Batch = { kind: "error", errno: 105, errnoName: "ENOBUFS", datagrams: [] };
+  const overflowWarnings = () =>
+    logs.filter((record) => String(record.message.join("")).includes("buffer overflowed"));
+  const incidentEnds = () =>
+    logs.filter((record) => String(record.message.join("")).startsWith("Resynced after"));
+  try {
+    for (let read = 0; read < 3; read++) await socket.deliverBatch(enobufs);
+    // The first dump ran while events were lost, so it is retried; the incident goes on.
+    await socket.deliver(done(lastDumpSequence(socket)));
+    assertEquals(incidentEnds().length, 0);
+    const sent = socket.sent.length;
+    await waitFor(() => Promise.resolve(socket.sent.length > sent), {
+      message: "dump retried after the overflow",
+      timeoutMs: 1000,
+      intervalMs: 10,
+    });
+    await socket.deliverBatch(enobufs);
+    await socket.deliver(done(lastDumpSequence(socket)));
+    await waitFor(() => Promise.resolve(socket.sent.length > sent + 1), {
+      message: "dump retried after the second overflow",
+      timeoutMs: 1000,
+      intervalMs: 10,
+    });
+    await socket.deliver(done(lastDumpSequence(socket)));
+    assertEquals(overflowWarnings().map((record) => record.level), ["warning"]);
+    assertEquals(incidentEnds().map((record) => record.properties.overflows), [4]);
+
+    // A later overflow is a new incident with its own warning.
+    await socket.deliverBatch(enobufs);
+    await socket.deliver(done(lastDumpSequence(socket)));
+    assertEquals(overflowWarnings().length, 2);
+    assertEquals(incidentEnds().map((record) => record.properties.overflows), [4, 1]);
+  } finally {
+    monitor.close();
+    await running;
+    await reset();
+  }
 });

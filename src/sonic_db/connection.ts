@@ -56,6 +56,12 @@ export interface ConnectionOptions {
   retryStrategy?: (attempt: number) => number;
   /** Called once per reconnect attempt, before the delay starts, for example to log it. */
   onReconnect?: (attempt: ReconnectAttempt) => void;
+  /**
+   * Time in milliseconds after which a command without a reply fails with "Command timed
+   * out". The command stays queued on the connection, so a late reply is matched to it and
+   * dropped, and later commands still get their own replies. No timeout when unset.
+   */
+  commandTimeoutMs?: number;
 }
 
 /**
@@ -97,6 +103,9 @@ export function createConnection(
       return delayMs;
     },
   };
+  if (options.commandTimeoutMs !== undefined) {
+    redisOptions.commandTimeout = options.commandTimeoutMs;
+  }
   if (instance.unixSocketPath !== undefined) {
     redisOptions.path = instance.unixSocketPath;
   } else {

@@ -38,6 +38,11 @@ export interface PortSyncOptions {
   /** Configured ports whose netdev has not been seen with its APPL_DB entry yet. */
   pendingPorts: Set<string>;
   observer?: SyncObserver;
+  /**
+   * Returns false while STATE_DB is known not to reply, and changes then stay pending, without a
+   * write that would wait for the command timeout. Always writable when absent.
+   */
+  canWrite?: () => boolean;
   /** Clock in milliseconds; replaced in tests. */
   now?: () => number;
 }
@@ -52,12 +57,14 @@ const syncLog = getLogger([ROOT_CATEGORY, "sync"]);
  * trip finds which names have an APPL_DB entry, and one MULTI/EXEC writes the coalesced result.
  * A netdev seen before its APPL_DB entry is kept "awaiting" and checked again by
  * {@link recheckAwaiting}, so its state appears once the entry does, without a new message.
+ * A netdev whose lookup failed waits the same way: the C++ daemon writes a NEWLINK only when
+ * the APPL_DB entry exists, and the entry may have been deleted while Redis was away.
  */
 export class PortSync {
   #options: PortSyncOptions;
   #awaiting = new Map<string, PortStatus>();
-  /** Names whose APPL_DB entry existed at the last successful lookup. */
-  #knownInAppl = new Set<string>();
+  /** Awaiting names whose last APPL_DB lookup failed, so their state is simply unpublished. */
+  #unchecked = new Set<string>();
   #holdWrites = false;
   #initDone = false;
   #flushing: Promise<boolean> | undefined;
@@ -76,6 +83,11 @@ export class PortSync {
   /** Names of netdevs that wait for their APPL_DB entry. */
   awaitingNames(): string[] {
     return [...this.#awaiting.keys()];
+  }
+
+  /** Names of awaiting netdevs whose APPL_DB lookup failed, such as while Redis is down. */
+  uncheckedNames(): string[] {
+    return [...this.#unchecked];
   }
 
   /**
@@ -111,7 +123,7 @@ export class PortSync {
     const existing = await this.#lookup([...candidates]);
 
     for (const { event, decision } of decided) {
-      this.#apply(event, decision, existing);
+      this.#apply(event, decision, existing ?? new Set(), existing === undefined);
     }
     await this.flush(receivedAt);
     await this.#checkPortInitDone();
@@ -127,7 +139,7 @@ export class PortSync {
       if (!seenNames.has(name) && this.#options.store.delete(name, true)) removed.push(name);
     }
     for (const name of this.#awaiting.keys()) {
-      if (!seenNames.has(name)) this.#awaiting.delete(name);
+      if (!seenNames.has(name)) this.#stopAwaiting(name);
     }
     if (removed.length > 0) {
       syncLog.info("Deleting ports whose netdev vanished", { ports: removed.join(",") });
@@ -141,11 +153,15 @@ export class PortSync {
     if (this.#awaiting.size === 0) return;
     const names = [...this.#awaiting.keys()];
     const existing = await this.#lookup(names);
+    if (existing === undefined) return;
+    for (const name of names) {
+      if (!existing.has(name)) this.#unchecked.delete(name);
+    }
     if (existing.size === 0) return;
     for (const name of existing) {
       const status = this.#awaiting.get(name);
       if (!status) continue;
-      this.#awaiting.delete(name);
+      this.#stopAwaiting(name);
       this.#options.store.set(name, status);
       this.#options.pendingPorts.delete(name);
       syncLog.info("Found APPL_DB entry of awaiting port", { port: name, ifindex: status.ifindex });
@@ -170,7 +186,7 @@ export class PortSync {
 
   async #flushOnce(receivedAt: number | undefined): Promise<boolean> {
     const { store, state, observer } = this.#options;
-    if (this.#holdWrites) return false;
+    if (this.#holdWrites || this.#options.canWrite?.() === false) return false;
     if (store.pendingCount === 0) return true;
     const operations = store.take();
     const started = this.#now();
@@ -191,25 +207,23 @@ export class PortSync {
   }
 
   /**
-   * Finds which names have an APPL_DB entry. When the lookup fails, the result of the last
-   * successful lookup is used, so changes of known ports keep coalescing in the store while
-   * Redis is down and are written on reconnect. Unknown names wait for the recheck.
+   * Finds which names have an APPL_DB entry. When the lookup fails, it returns undefined and
+   * none is taken as present:
+   * the netdevs wait with their latest status (one per name, so memory stays bounded while
+   * Redis is away) and are published by {@link recheckAwaiting} once APPL_DB replies and still
+   * holds their entry. The result of an earlier lookup is not used, because the entry may
+   * have been deleted since, and a state written from it could not be taken back.
    */
-  async #lookup(names: string[]): Promise<Set<string>> {
+  async #lookup(names: string[]): Promise<Set<string> | undefined> {
     if (names.length === 0) return new Set();
     try {
-      const found = await this.#options.appl.existing(names);
-      for (const name of names) {
-        if (found.has(name)) this.#knownInAppl.add(name);
-        else this.#knownInAppl.delete(name);
-      }
-      return found;
+      return await this.#options.appl.existing(names);
     } catch (error) {
-      syncLog.error("Failed to read APPL_DB PORT_TABLE, using the last successful lookup", {
+      syncLog.error("Failed to read APPL_DB PORT_TABLE, ports wait until it replies", {
         ports: names.join(","),
         error,
       });
-      return new Set(names.filter((name) => this.#knownInAppl.has(name)));
+      return undefined;
     }
   }
 
@@ -217,6 +231,7 @@ export class PortSync {
     event: LinkEvent,
     decision: LinkDecision,
     existing: Set<string>,
+    lookupFailed: boolean,
   ): void {
     const { store, pendingPorts, observer } = this.#options;
     observer?.decision?.(event, decision);
@@ -226,18 +241,20 @@ export class PortSync {
         outcome = decision.reason;
         break;
       case "delete":
-        this.#awaiting.delete(decision.name);
+        this.#stopAwaiting(decision.name);
         store.delete(decision.name);
         if (decision.reason === "renamed") outcome = "renamed-away";
         break;
       case "set":
         if (existing.has(decision.name)) {
-          this.#awaiting.delete(decision.name);
+          this.#stopAwaiting(decision.name);
           store.set(decision.name, decision.status, event.fromDump);
           pendingPorts.delete(decision.name);
         } else {
           this.#awaiting.set(decision.name, decision.status);
-          outcome = "awaiting-appl-entry";
+          if (lookupFailed) this.#unchecked.add(decision.name);
+          else this.#unchecked.delete(decision.name);
+          outcome = lookupFailed ? "awaiting-appl-lookup" : "awaiting-appl-entry";
         }
         break;
     }
@@ -262,6 +279,11 @@ export class PortSync {
         name: event.name,
       });
     }
+  }
+
+  #stopAwaiting(name: string): void {
+    this.#awaiting.delete(name);
+    this.#unchecked.delete(name);
   }
 
   async #checkPortInitDone(): Promise<void> {

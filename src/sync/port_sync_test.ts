@@ -110,3 +110,67 @@ Deno.test("PortSync drops awaiting port on DELLINK", async () => {
   // Upstream deletes unconditionally on DELLINK; the old status is never published.
   assertEquals(summary(writes), [["del Ethernet4"]]);
 });
+
+Deno.test("PortSync failed lookup defers writes", async () => {
+  const appl = new Set(["Ethernet4", "Ethernet8"]);
+  let applDown = false;
+  const writes: StateOperation[][] = [];
+  const sync = new PortSync({
+    filter: new LinkFilter(),
+    store: new PortStateStore(),
+    appl: {
+      existing: (names) =>
+        applDown
+          ? Promise.reject(new Error("connection closed"))
+          : Promise.resolve(new Set(names.filter((name) => appl.has(name)))),
+    },
+    state: {
+      write: (operations) => {
+        writes.push(operations);
+        return Promise.resolve();
+      },
+    },
+    announcePortInitDone: () => Promise.resolve(),
+    pendingPorts: new Set(),
+  });
+  await sync.handleEvents([event("Ethernet4", UPR), event("Ethernet8", UPR)]);
+  applDown = true;
+  await sync.handleEvents([event("Ethernet4", DN), event("Ethernet8", DN)]);
+  // Both entries existed at the last lookup; one is deleted while APPL_DB is away.
+  appl.delete("Ethernet8");
+  assertEquals(sync.awaitingNames().sort(), ["Ethernet4", "Ethernet8"]);
+  await sync.recheckAwaiting();
+  applDown = false;
+  await sync.recheckAwaiting();
+  assertEquals(summary(writes), [["set Ethernet4 up", "set Ethernet8 up"], [
+    "set Ethernet4 down",
+  ]]);
+  assertEquals(sync.awaitingNames(), ["Ethernet8"]);
+});
+
+Deno.test("PortSync holds writes when unwritable", async () => {
+  let writable = false;
+  const writes: StateOperation[][] = [];
+  const store = new PortStateStore();
+  const sync = new PortSync({
+    filter: new LinkFilter(),
+    store,
+    appl: { existing: (names) => Promise.resolve(new Set(names)) },
+    state: {
+      write: (operations) => {
+        writes.push(operations);
+        return Promise.resolve();
+      },
+    },
+    canWrite: () => writable,
+    announcePortInitDone: () => Promise.resolve(),
+    pendingPorts: new Set(),
+  });
+  await sync.handleEvents([event("Ethernet4", UPR)]);
+  await sync.handleEvents([event("Ethernet4", DN)]);
+  assertEquals(writes, []);
+  assertEquals(store.pendingNames(), ["Ethernet4"]);
+  writable = true;
+  assertEquals(await sync.flush(), true);
+  assertEquals(summary(writes), [["set Ethernet4 up", "set Ethernet4 down"]]);
+});

@@ -62,6 +62,50 @@ async function waitConverged(
   return performance.now() - since;
 }
 
+const OVERFLOW_WARNING = /receive buffer overflowed/;
+const INCIDENT_END = /Resynced after netlink receive buffer overflow .*overflows=(\d+)/;
+
+/**
+ * Waits until every overflow incident so far has ended (creating many ports can overflow the
+ * small buffer too) and returns the number of log lines, to count from there.
+ */
+async function settledLineCount(world: PortWorld): Promise<number> {
+  const count = (pattern: RegExp) => world.daemon.lines.filter((line) => pattern.test(line)).length;
+  await waitFor(() => Promise.resolve(count(OVERFLOW_WARNING) === count(INCIDENT_END)), {
+    message: "overflow incidents of the port creation ended",
+    timeoutMs: 3000,
+  });
+  return world.daemon.lines.length;
+}
+
+/** Waits until `incidents` overflow incidents have ended since log line `from`. */
+async function waitIncidentsEnded(world: PortWorld, from: number, incidents: number) {
+  await waitFor(
+    () =>
+      Promise.resolve(
+        world.daemon.lines.slice(from).filter((line) => INCIDENT_END.test(line)).length >=
+          incidents,
+      ),
+    { message: `end of overflow incident ${incidents}`, timeoutMs: 1000 },
+  );
+}
+
+/**
+ * Asserts that each overflow incident since log line `from` logged one warning, however many
+ * ENOBUFS reads it had, and one line with its ENOBUFS count when its resync completed.
+ */
+function assertOverflowLoggedOnce(world: PortWorld, from: number, incidents: number): void {
+  const lines = world.daemon.lines.slice(from);
+  const warnings = lines.filter((line) => OVERFLOW_WARNING.test(line));
+  assertEquals(warnings.length, incidents, "overflow warnings, one per incident");
+  const counts = lines.flatMap((line) => {
+    const match = INCIDENT_END.exec(line);
+    return match ? [Number(match[1])] : [];
+  });
+  assertEquals(counts.length, incidents, "incident end lines with an ENOBUFS count");
+  for (const count of counts) assert(count >= 1, `ENOBUFS count ${count}`);
+}
+
 /** Asserts that no port key was deleted and no readiness signal was published again. */
 function assertNoDeletesOrRepublish(recorder: Recorder): void {
   const deletes = recorder.commands.filter((command) =>
@@ -80,6 +124,7 @@ Deno.test("B01 overflow resync 64 ports", async () => {
   let recorder: Recorder | undefined;
   try {
     recorder = await startRecorder(world.redis, { keyspace: false });
+    const from = await settledLineCount(world);
     const resumedAt = await flapWhileStopped(world, flapCommands(world.names, 20, false));
     const expected = Object.fromEntries(world.names.map((name) => [name, quad(false)]));
     const tookMs = await waitConverged(world, expected, resumedAt);
@@ -87,6 +132,8 @@ Deno.test("B01 overflow resync 64 ports", async () => {
     assert(tookMs <= CONVERGE_MS, `converged after ${Math.round(tookMs)} ms`);
     await world.daemon.waitForLine(/receive buffer overflowed/, 1000);
     await world.daemon.waitForLine(/Requesting link dump .*reason=overflow/, 1000);
+    await waitIncidentsEnded(world, from, 1);
+    assertOverflowLoggedOnce(world, from, 1);
     await recorder.sync();
     assertNoDeletesOrRepublish(recorder);
     const status = await world.daemon.stop();
@@ -102,13 +149,16 @@ Deno.test("B01 overflow 256 ports down up", async () => {
   let recorder: Recorder | undefined;
   try {
     recorder = await startRecorder(world.redis, { keyspace: false });
-    for (const up of [false, true]) {
+    const from = await settledLineCount(world);
+    for (const [round, up] of [false, true].entries()) {
       const resumedAt = await flapWhileStopped(world, flapCommands(world.names, 2, up));
       const expected = Object.fromEntries(world.names.map((name) => [name, quad(up)]));
       const tookMs = await waitConverged(world, expected, resumedAt);
       assertEquals(await readKernelPorts(world.ns, world.names), sortKeys(expected));
       assert(tookMs <= CONVERGE_MS, `converged (up=${up}) after ${Math.round(tookMs)} ms`);
+      await waitIncidentsEnded(world, from, round + 1);
     }
+    assertOverflowLoggedOnce(world, from, 2);
     await recorder.sync();
     assertNoDeletesOrRepublish(recorder);
     assertEquals((await world.daemon.stop()).code, 0);

@@ -265,3 +265,98 @@ Deno.test("redis restarted without its data", async () => {
     await world.close();
   }
 });
+
+Deno.test("redis frozen during flap storm", async () => {
+  const world = await startPortWorld({ ports: 16, tag: "rfrozen" });
+  let resumed = true;
+  try {
+    const peers = world.names.map(peerName);
+    let round = 0;
+    const flapper = repeat(
+      () => {
+        round++;
+        return world.ns.batch(peers.map((peer) => `link set ${peer} ${round % 2 ? "down" : "up"}`));
+      },
+      30,
+      400,
+    );
+    const linkLines = () => world.daemon.lines.filter((line) => line.includes("Link message"));
+    try {
+      await sleep(200);
+      Deno.kill(world.redis.pid, "SIGSTOP");
+      resumed = false;
+      await world.daemon.waitForLine(/Redis command timed out.*db=STATE_DB/, 3000);
+      const before = linkLines().length;
+      await sleep(2000);
+      // The netlink loop keeps going while writes wait for the server.
+      assert(linkLines().length > before + peers.length, "link messages not read while frozen");
+    } finally {
+      await flapper.stop();
+    }
+    await world.ns.batch([
+      ...peers.slice(0, 5).map((peer) => `link set ${peer} down`),
+      ...peers.slice(5).map((peer) => `link set ${peer} up`),
+      `link set ${world.names[6]} down`,
+      `link set ${world.names[9]} mtu 1500`,
+    ]);
+    await sleep(300);
+    Deno.kill(world.redis.pid, "SIGCONT");
+    resumed = true;
+    const resumedAt = performance.now();
+    await waitStateMatchesKernel(world, 5000);
+    const tookMs = performance.now() - resumedAt;
+    assert(tookMs <= 2000, `converged ${Math.round(tookMs)} ms after SIGCONT`);
+    assertEquals((await readStatePorts(world.stateDb)).Ethernet36, quad(true, true, 1500));
+    await world.daemon.waitForLine(/Redis replies again.*db=STATE_DB/, 1000);
+    await world.daemon.waitForLine(/Requesting link dump .*reason=reconnect/, 1000);
+    const overflowed = world.daemon.lines.filter((line) => line.includes("buffer overflowed"));
+    assertEquals(overflowed, [], "netlink overflow while Redis was frozen");
+    assertEquals((await world.daemon.stop()).code, 0);
+  } finally {
+    if (!resumed) Deno.kill(world.redis.pid, "SIGCONT");
+    await world.close();
+  }
+});
+
+Deno.test("appl entry deleted while redis down", async () => {
+  const world = await startPortWorld({ ports: 8, tag: "rappl" });
+  try {
+    const [first, , gone] = world.names as [string, string, string];
+    await world.redis.kill();
+    await world.daemon.waitForLine(/Reconnecting to Redis/, 3000);
+    await world.ns.batch([`link set ${peerName(first)} down`, `link set ${peerName(gone)} down`]);
+    await world.daemon.waitForLine(new RegExp(`Failed to read APPL_DB PORT_TABLE.*${gone}`), 3000);
+    // Frozen, the daemon reconnects only once APPL_DB holds every entry but the deleted one.
+    world.daemon.signal("SIGSTOP");
+    try {
+      await world.redis.restart();
+      await world.applDb.ping();
+      for (const name of world.names.filter((name) => name !== gone)) {
+        await world.applDb.hset(`PORT_TABLE:${name}`, "admin_status", "up");
+      }
+    } finally {
+      world.daemon.signal("SIGCONT");
+    }
+    const kernel = await readKernelPorts(world.ns, world.names);
+    const { [gone]: goneState, ...others } = kernel;
+    await waitFor(
+      async () => JSON.stringify(await readStatePorts(world.stateDb)) === JSON.stringify(others),
+      { message: "STATE_DB equal to the kernel except the deleted port", timeoutMs: 4000 },
+    );
+    assertEquals(others[first], quad(false));
+    // Two recheck intervals: the netdev waits for its entry instead of being published.
+    await sleep(1000);
+    assertEquals(await world.stateDb.exists(`PORT_TABLE|${gone}`), 0);
+    await world.applDb.hset(`PORT_TABLE:${gone}`, "admin_status", "up");
+    await waitFor(
+      async () =>
+        JSON.stringify((await readStatePorts(world.stateDb))[gone]) ===
+          JSON.stringify(goneState),
+      { message: "deleted port published once its entry is back", timeoutMs: 2000 },
+    );
+    assertEquals(goneState, quad(false));
+    assertEquals((await world.daemon.stop()).code, 0);
+  } finally {
+    await world.close();
+  }
+});
