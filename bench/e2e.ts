@@ -24,6 +24,7 @@ import { createNamespace, type Namespace } from "../tests/support/netns.ts";
 import { Orchagent } from "../tests/support/orchagent.ts";
 import { type RedisServer, startRedis } from "../tests/support/redis_server.ts";
 import { REPO_ROOT } from "../tests/support/daemon.ts";
+import { V8_FLAGS } from "../packaging/v8_flags.ts";
 import { BenchDaemon } from "./_bench_daemon.ts";
 import { KeyspaceWatch } from "./_keyspace_watch.ts";
 import { LinkObserver } from "./_link_observer.ts";
@@ -114,7 +115,7 @@ function percentile(values: number[], fraction: number): number {
 function parseOptions(args: string[]): Options {
   const options: Options = {
     ports: [32, 256, 1024],
-    daemonCommand: [Deno.execPath(), "run", "--allow-all", `${REPO_ROOT}/main.ts`],
+    daemonCommand: [Deno.execPath(), "run", V8_FLAGS, "--allow-all", `${REPO_ROOT}/main.ts`],
     samples: 200,
     rates: [2000, 5000, 10000, 15000, 20000],
     idleSeconds: 10,

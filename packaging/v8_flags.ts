@@ -1,0 +1,27 @@
+/**
+ * The V8 heap limits of the daemon, in one place: `deno task start` (deno.json, checked by
+ * v8_flags_test.ts), the shipped launcher and compiled binary (through `RUNTIME_FLAGS` in
+ * permission_flags.ts) and the benchmark's default daemon command all pass them.
+ *
+ * Why: with V8's defaults the daemon's peak RSS reached 185 to 210 MB at 1024 ports, while a
+ * full mark-compact after a storm leaves only about 18 MB alive (`--trace-gc`). The rest was
+ * room V8 kept for garbage: 16 MB semi-spaces (the young generation takes three) and an old
+ * generation allowed to grow to about 90 MB of promoted garbage before it was marked.
+ * - `--max-semi-space-size=1` (MB): the daemon's garbage is short-lived per batch, so small
+ *   semi-spaces cost more scavenges but no measurable latency or CPU in `bench/e2e.ts`.
+ * - `--max-old-space-size=64` (MB): about 3.5 times the live heap at 1024 ports, so V8 marks
+ *   sooner instead of growing; the heap cannot reach it in normal work. If it ever does, V8
+ *   aborts the process and the service manager restarts it, which is why the limit keeps a wide
+ *   margin rather than the smallest value that passed.
+ *
+ * @module
+ */
+
+/** V8 options, one per entry, without the `--v8-flags=` prefix. */
+export const V8_OPTIONS: readonly string[] = [
+  "--max-semi-space-size=1",
+  "--max-old-space-size=64",
+];
+
+/** The single Deno flag that passes {@linkcode V8_OPTIONS}, for `deno run` and `deno compile`. */
+export const V8_FLAGS = `--v8-flags=${V8_OPTIONS.join(",")}`;
