@@ -82,11 +82,11 @@ export class LinkObserver {
   }
 
   /**
-   * Reads the kernel's current state of every link by name with an RTM_GETLINK dump: the
-   * reference a benchmark must compare STATE_DB with, because the kernel applies carrier
-   * changes late (linkwatch handles at most 100 to 200 devices per run, one run per second)
-   * and merges repeated ones, so neither the commands sent nor the notifications counted
-   * tell the final state.
+   * Reads the kernel's current state of every link, by name, with an RTM_GETLINK dump. This is
+   * the reference for STATE_DB because the kernel applies carrier changes late and merges
+   * repeated ones: linkwatch (net/core/link_watch.c) handles 100 devices per run, 200 when
+   * urgent, and delays non-urgent runs to one per second. So neither the commands sent nor
+   * the notifications counted give the final state.
    */
   async dump(): Promise<Map<string, KernelLink>> {
     const sequence = this.#sequence++ & 0x7fffffff;

@@ -2,10 +2,11 @@
  * B02: after an unpaced flap storm, STATE_DB ends equal to the kernel, even when the kernel
  * applies the last carrier changes seconds later.
  *
- * The kernel turns carrier changes into operstate (and IFF_RUNNING) through linkwatch, which
- * handles 100 to 200 devices per run and at most one run per second. A storm that ends with a
- * carrier-up on hundreds of veth pairs therefore keeps changing links for seconds after the
- * last command, in a trickle of notifications. The daemon must follow that trickle to the end:
+ * The kernel turns carrier changes into operstate (and IFF_RUNNING) through linkwatch
+ * (net/core/link_watch.c), which handles 100 devices per run, 200 when urgent, and delays
+ * non-urgent runs to one per second. A storm that ends with a carrier-up on hundreds of veth
+ * pairs therefore may keep changing links for seconds after the last command, in a trickle of
+ * notifications. The daemon must follow that trickle to the end:
  * the final state comes from the kernel, read after it stopped changing, not from the commands.
  */
 
