@@ -27,6 +27,8 @@
  * @module
  */
 
+import { V8_FLAGS } from "./v8_flags.ts";
+
 /** Folder of the daemon's warm-restart snapshot and alert history. */
 export const STATE_DIR = "/var/lib/sonic/portsyncd";
 
@@ -49,9 +51,11 @@ export const PERMISSION_FLAGS: readonly string[] = [
 /**
  * Flags that keep the runtime from looking outside the bundle: no deno.json or lock file
  * from the working folder, no module downloads, no permission prompts, no code cache in the
- * home folder (which systemd's `ProtectHome` hides).
+ * home folder (which systemd's `ProtectHome` hides). It also carries the V8 heap limits of
+ * v8_flags.ts.
  */
 export const RUNTIME_FLAGS: readonly string[] = [
+  V8_FLAGS,
   "--no-config",
   "--no-lock",
   "--no-remote",
