@@ -1,10 +1,8 @@
 import { getLogger } from "@logtape/logtape";
 import type { Redis } from "ioredis";
 import { ROOT_CATEGORY } from "../logging/setup_logging.ts";
+import { ApplPortTable, PORT_TABLE } from "./appl_port_table.ts";
 import type { ApplPortLookup } from "./port_sync.ts";
-
-/** Name of the port table in APPL_DB. */
-const PORT_TABLE = "PORT_TABLE";
 /** Keyspace events after which the key is gone. `hdel` is not one: a `del` follows it when the hash empties. */
 const GONE_EVENTS = new Set(["del", "expired", "evicted", "rename_from", "move_from"]);
 /** Field-level events that say nothing about whether the key still exists. */
@@ -64,9 +62,11 @@ export class ApplPortCache implements ApplPortLookup {
   #generation = 0;
   #refreshing: Promise<void> | undefined;
   #lastFailureAt = -Infinity;
+  #fallback: ApplPortTable;
 
   constructor(options: ApplPortCacheOptions) {
     this.#options = options;
+    this.#fallback = new ApplPortTable(options.client, options.separator);
     this.#prefix = `${PORT_TABLE}${options.separator}`;
     this.#channelPrefix = `__keyspace@${options.dbId}__:${this.#prefix}`;
   }
@@ -118,7 +118,7 @@ export class ApplPortCache implements ApplPortLookup {
       return Promise.resolve(found);
     }
     this.#retryLater();
-    return this.#lookup(names);
+    return this.#fallback.existing(names);
   }
 
   /** Starts a refresh from a lookup, at most once per second, when the last one failed. */
@@ -187,19 +187,6 @@ export class ApplPortCache implements ApplPortLookup {
     this.#dirty?.set(name, exists);
     if (exists) this.#present.add(name);
     else this.#present.delete(name);
-  }
-
-  async #lookup(names: string[]): Promise<Set<string>> {
-    const pipeline = this.#options.client.pipeline();
-    for (const name of names) pipeline.exists(`${this.#prefix}${name}`);
-    const replies = await pipeline.exec();
-    const found = new Set<string>();
-    names.forEach((name, index) => {
-      const [error, count] = replies?.[index] ?? [new Error("missing reply"), 0];
-      if (error) throw error;
-      if (count === 1) found.add(name);
-    });
-    return found;
   }
 }
 

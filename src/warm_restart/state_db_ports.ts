@@ -1,5 +1,5 @@
 import type { Redis } from "ioredis";
-import { PORT_TABLE } from "../daemon/redis_port_tables.ts";
+import { PORT_TABLE } from "../sync/appl_port_table.ts";
 import type { PortStatus } from "../sync/port_status.ts";
 
 /**
