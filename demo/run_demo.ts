@@ -32,8 +32,12 @@ const PORT_CONFIG_DONE_TIMEOUT_MS = 30_000;
 const PORT_INIT_DONE_TIMEOUT_MS = 10_000;
 /** Human pace: one scripted change per this many milliseconds. */
 const STEP_PERIOD_MS = 1000;
-/** Bound for STATE_DB to show one step's outcome, in milliseconds. */
-const STEP_TIMEOUT_MS = 2500;
+/**
+ * Bound for STATE_DB to show one step's outcome, in milliseconds. A carrier change reaches a
+ * veth's oper state through the kernel's linkwatch work, which runs at most once a second and
+ * later on a busy machine, so the bound leaves several seconds for it.
+ */
+const STEP_TIMEOUT_MS = 6000;
 /** How often new portsyncd output is copied to the demo's output, in milliseconds. */
 const ECHO_INTERVAL_MS = 100;
 /** Prefix of portsyncd's own lines in the demo's output. */
