@@ -38,7 +38,7 @@ export interface TransitionRecorder {
 
 /** Options of {@linkcode AlertEngine}. */
 export interface AlertEngineOptions {
-  /** Registry the rules read; only read, with `getMetricsAsJSON()`. */
+  /** Registry the rules read; only the families the rules name are read. */
   registry: Registry;
   /** Rules; disabled ones are skipped. */
   rules: readonly AlertRule[];
@@ -92,7 +92,11 @@ export class AlertEngine {
     this.#silences = options.silences ?? [];
     this.#clock = options.clock ?? Date.now;
     const keepMs = Math.max(0, ...this.#rules.map((rule) => rule.windowMs));
-    this.#sampler = new MetricSampler(options.registry, keepMs);
+    this.#sampler = new MetricSampler(
+      options.registry,
+      keepMs,
+      this.#rules.map((rule) => rule.metric),
+    );
     this.#history = options.history;
     this.#actions = options.actions ?? new AlertActions();
     this.#onHistoryError = options.onHistoryError;
