@@ -21,7 +21,7 @@ const NLM_F_REQUEST = 0x1;
 const IFF_UP = 0x1;
 /** Device flag: operationally up, what the daemon maps to `netdev_oper_status` (linux/if.h). */
 const IFF_RUNNING = 0x40;
-/** Longest wait for one link dump of the namespace. */
+/** Maximum wait for one link dump of the namespace. */
 const DUMP_TIMEOUT_MS = 5000;
 
 /** The kernel's view of one link, from a dump. */

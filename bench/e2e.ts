@@ -34,9 +34,9 @@ import { cpuMs, statusKb } from "./_proc_stats.ts";
 const OVERFLOW_PATTERN = /overflow|ENOBUFS|No buffer space/i;
 /** A storm passes when STATE_DB is right within this time of the last kernel change. */
 const STORM_CONVERGE_MS = 1000;
-/** Longest wait for STATE_DB to settle after a storm, before counting lost final states. */
+/** Maximum wait for STATE_DB to settle after a storm, before counting lost final states. */
 const STORM_DEADLINE_MS = 5000;
-/** Longest wait for the kernel to apply every carrier change of a storm (linkwatch). */
+/** Maximum wait for the kernel to apply every carrier change of a storm (linkwatch). */
 const KERNEL_DEADLINE_MS = 30_000;
 /** STATE_DB is read back only after this long without a notification or a link message. */
 const QUIET_MS = 150;

@@ -116,7 +116,7 @@ export const CONFIG_SCHEMA = {
       default: 10000,
       min: 100,
       max: 600000,
-      doc: "Longest wait for the start-up link dump before reconciliation goes ahead",
+      doc: "Maximum wait for the start-up link dump before reconciliation goes ahead",
     },
     snapshot_interval_ms: {
       type: "integer",

@@ -34,9 +34,9 @@ import { untilAborted } from "./until_aborted.ts";
 const RTNLGRP_LINK_BIT = 1;
 /** Receive buffer of the short-lived request socket. */
 const REQUEST_SOCKET_BUFFER_BYTES = 1024 * 1024;
-/** Longest wait for the reply to one start-up netlink request. */
+/** Maximum wait for the reply to one start-up netlink request. */
 const REQUEST_TIMEOUT_MS = 5000;
-/** Longest wait for the last STATE_DB write at shutdown. */
+/** Maximum wait for the last STATE_DB write at shutdown. */
 const SHUTDOWN_FLUSH_TIMEOUT_MS = 1500;
 
 /** Lifecycle of the daemon. */

@@ -5,7 +5,7 @@ import { ApplPortTable, PORT_TABLE } from "./appl_port_table.ts";
 import type { ApplPortLookup } from "./port_sync.ts";
 /** Keyspace events after which the key is gone. `hdel` is not one: a `del` follows it when the hash empties. */
 const GONE_EVENTS = new Set(["del", "expired", "evicted", "rename_from", "move_from"]);
-/** Field-level events that say nothing about whether the key still exists. */
+/** Field-level events that tell nothing about whether the key still exists. */
 const FIELD_EVENTS = new Set(["hdel", "hexpired", "hgetdel"]);
 /** Keys asked for per SCAN call. */
 const SCAN_COUNT = 1000;
@@ -71,7 +71,7 @@ export class ApplPortCache implements ApplPortLookup {
     this.#channelPrefix = `__keyspace@${options.dbId}__:${this.#prefix}`;
   }
 
-  /** Whether lookups are answered from memory. */
+  /** Whether lookups are served from memory. */
   get ready(): boolean {
     return this.#ready;
   }

@@ -27,7 +27,7 @@ const PORTS = 256;
 const FLIPS = 10;
 /** Device group of the peers, so one command raises every carrier under one lock hold. */
 const PEER_GROUP = 7;
-/** Longest wait for the kernel to apply every carrier change. */
+/** Maximum wait for the kernel to apply every carrier change. */
 const KERNEL_DEADLINE_MS = 20_000;
 /** Convergence bound after the kernel's last change, plus slack for a loaded machine. */
 const CONVERGE_MS = 3000;

@@ -32,7 +32,7 @@ export interface ColdStartTarget {
   args?: string[];
 }
 
-/** Longest wait for each step of the check, in milliseconds. */
+/** Maximum wait for each step of the check, in milliseconds. */
 const STEP_TIMEOUT_MS = 10_000;
 
 /**
