@@ -348,11 +348,11 @@ export class Daemon implements DaemonStatus {
         void this.#enqueue(() => this.#finishInitialSync(undefined));
       }
     });
-    // B14 round b: a netdev seen before its APPL_DB entry is published by this bounded recheck
-    // of only the awaiting names (one pipelined EXISTS per tick, nothing when none await).
-    // Keyspace notifications were not chosen: they depend on the server's
-    // notify-keyspace-events setting, need one more connection, and lose every event sent
-    // while that connection is down, so a recheck would be needed after reconnects anyway.
+    // A netdev seen before its APPL_DB entry is published by this bounded recheck of only the
+    // awaiting names, nothing when none await. It asks the APPL_DB port cache, which answers
+    // from keyspace notifications when the server sends them and with one pipelined EXISTS
+    // otherwise or while its subscriber reconnects, so the recheck works with any server
+    // setting and needs no event to have been delivered.
     this.#recheckTimer = setInterval(() => {
       // While APPL_DB is away the lookup would only fail; its reconnect or recovery rechecks.
       const applAnswers = connections.appl.status === "ready" && !applGuard.stalled;
