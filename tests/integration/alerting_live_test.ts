@@ -269,6 +269,10 @@ async function withAlertWorld(
   }
 }
 
+/**
+ * Waits for Ethernet0's oper status in STATE_DB. A carrier change reaches the kernel's oper
+ * state through linkwatch, which runs at most once a second and later on a busy machine.
+ */
 async function waitOper(world: AlertWorld, oper: "up" | "down", timeoutMs = 5000) {
   await waitFor(
     async () => (await readStatePort(world.stateDb, "Ethernet0"))?.netdev_oper_status === oper,
@@ -702,9 +706,9 @@ Deno.test("webhook down or slow", async () => {
     // Port sync goes on while deliveries fail.
     await waitOper(world, "up");
     await world.ns.run(["link", "set", "p-Ethernet0", "down"]);
-    await waitOper(world, "down", 2000);
+    await waitOper(world, "down");
     await world.ns.run(["link", "set", "p-Ethernet0", "up"]);
-    await waitOper(world, "up", 2000);
+    await waitOper(world, "up");
     const health = JSON.parse(await httpGet(world, "/health")) as { status: string };
     assertEquals(health.status, "ok");
   });
@@ -787,7 +791,7 @@ Deno.test("corrupt history moved aside", async () => {
     assertEquals((await getAlerts(world, "")).history, []);
     // Port sync runs: a link change reaches STATE_DB.
     await world.ns.run(["link", "set", "p-Ethernet0", "down"]);
-    await waitOper(world, "down", 2000);
+    await waitOper(world, "down");
   });
 });
 
