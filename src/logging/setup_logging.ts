@@ -101,9 +101,9 @@ export class LogControl {
 /** Buffered characters after which a stream sink writes at once instead of on its timer. */
 const STREAM_FLUSH_CHARS = 64 * 1024;
 /**
- * Longest time a line waits in a stream sink, in ms. At paced storm rates every batch holds one
- * message, so a flush per event-loop turn still cost one `writeSync` (about 20 µs when a
- * reader waits on the pipe) per link message: 18 % of the daemon's CPU in a storm profile.
+ * Longest time a line waits in a stream sink, in ms. At paced storm rates every batch contains
+ * one message, so a flush per event-loop turn cost one `writeSync` per link message: 18 % of the
+ * daemon's busy time in a storm profile (part of it waiting for the reader of the pipe).
  */
 const STREAM_FLUSH_MS = 10;
 

@@ -115,7 +115,7 @@ export class AttributeDecoder implements Iterable<NetlinkAttribute> {
 
   /**
    * Calls `visit` for each attribute in wire order, with the same checks as the iterator, but
-   * builds the attribute object (and its payload view) only for the types in `wanted`; the
+   * builds the attribute object (and its payload view) only for the types in `readTypes`; the
    * others get only their type. A link message carries about 40 attributes of which the
    * daemon reads 6, so this saves most of the per-message garbage of a storm.
    *
@@ -123,7 +123,7 @@ export class AttributeDecoder implements Iterable<NetlinkAttribute> {
    * the bad one.
    */
   scan(
-    wanted: ReadonlySet<number>,
+    readTypes: ReadonlySet<number>,
     visit: (type: number, attribute: NetlinkAttribute | undefined) => void,
   ): void {
     let offset = this.#start;
@@ -131,7 +131,7 @@ export class AttributeDecoder implements Iterable<NetlinkAttribute> {
       const length = this.#checkHeader(offset);
       const type = this.#view.getUint16(offset + NLA_TYPE_OFFSET, HOST_LITTLE_ENDIAN) &
         NLA_TYPE_MASK;
-      visit(type, wanted.has(type) ? this.#attribute(offset, length) : undefined);
+      visit(type, readTypes.has(type) ? this.#attribute(offset, length) : undefined);
       offset += nlaAlign(length);
     }
   }
