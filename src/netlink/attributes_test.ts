@@ -152,3 +152,24 @@ Deno.test("nested decoder stays inside parent", () => {
     "Failed to decode IFLA_INFO_KIND at offset 4: expected 12 bytes, got 8",
   );
 });
+
+Deno.test("AttributeDecoder scan builds wanted types", () => {
+  const bytes = attributes([8, 4, 0xdc, 0x05, 0, 0], [5, 16, 6, 0, 0, 0], [8, 10, 7, 0, 0, 0]);
+  const decoder = new AttributeDecoder(bytes, 0, bytes.length);
+  const visited: Array<[number, number | undefined]> = [];
+  decoder.scan(new Set([4, 10]), (type, attribute) => {
+    visited.push([type, attribute && decoder.uint32(attribute)]);
+  });
+  assert.deepEqual(visited, [[4, 1500], [16, undefined], [10, 7]]);
+  assert.deepEqual(collect(decoder).map((attribute) => attribute.type), [4, 16, 10]);
+});
+
+Deno.test("AttributeDecoder scan rejects bad lengths", () => {
+  const bytes = attributes([8, 4, 1, 0, 0, 0], [12, 5, 0, 0]);
+  const seen: number[] = [];
+  assertDecodeError(
+    () => new AttributeDecoder(bytes, 0, bytes.length).scan(new Set(), (type) => seen.push(type)),
+    "Failed to decode attribute type 5 at offset 8: expected 12 bytes, got 6",
+  );
+  assert.deepEqual(seen, [4]);
+});

@@ -48,6 +48,18 @@ const LINK_INFO_ATTRIBUTE_NAMES: Readonly<Record<number, string>> = {
   [IFLA_INFO_KIND]: "IFLA_INFO_KIND",
 };
 
+/** Attribute types that decodeLinkMessage reads; the others are only listed by type. */
+const READ_ATTRIBUTES: ReadonlySet<number> = new Set([
+  IFLA_IFNAME,
+  IFLA_MTU,
+  IFLA_MASTER,
+  IFLA_OPERSTATE,
+  IFLA_ADDRESS,
+  IFLA_LINKINFO,
+]);
+/** Nested IFLA_LINKINFO types that decodeLinkMessage reads. */
+const LINK_INFO_READ: ReadonlySet<number> = new Set([IFLA_INFO_KIND]);
+
 /**
  * Decodes the link message whose header was already decoded and checked.
  *
@@ -70,8 +82,12 @@ export function decodeLinkMessage(
     names: LINK_ATTRIBUTE_NAMES,
     messageType: header.type,
   });
-  for (const attribute of attributes) {
-    switch (attribute.type) {
+  attributes.scan(READ_ATTRIBUTES, (type, attribute) => {
+    if (attribute === undefined) {
+      message.unknownAttributes.push(type);
+      return;
+    }
+    switch (type) {
       case IFLA_IFNAME:
         message.name = attributes.string(attribute);
         break;
@@ -90,14 +106,12 @@ export function decodeLinkMessage(
       case IFLA_LINKINFO: {
         // The kernel nests IFLA_LINKINFO without setting NLA_F_NESTED, so the flag is not checked.
         const linkInfo = attributes.nested(attribute, LINK_INFO_ATTRIBUTE_NAMES);
-        for (const inner of linkInfo) {
-          if (inner.type === IFLA_INFO_KIND) message.linkKind = linkInfo.string(inner);
-        }
+        linkInfo.scan(LINK_INFO_READ, (innerType, inner) => {
+          if (innerType === IFLA_INFO_KIND) message.linkKind = linkInfo.string(inner!);
+        });
         break;
       }
-      default:
-        message.unknownAttributes.push(attribute.type);
     }
-  }
+  });
   return message;
 }
