@@ -215,7 +215,7 @@ async function countKernelPending(ports: Ports, observer: LinkObserver): Promise
 }
 
 /**
- * Waits until the kernel itself holds the final state of a storm, bounded by
+ * Waits until the kernel itself has applied the final state of a storm, bounded by
  * KERNEL_DEADLINE_MS. Carrier changes reach the kernel's operstate through linkwatch
  * (net/core/link_watch.c: 100 devices per run, 200 when urgent, non-urgent runs at most once
  * per second), so after a storm over 1024 veth pairs the kernel may keep changing links for

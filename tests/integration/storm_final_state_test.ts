@@ -46,7 +46,7 @@ function stormCommands(names: string[]): string[] {
   return commands;
 }
 
-/** Waits until STATE_DB holds exactly `expected`. */
+/** Waits until STATE_DB contains exactly `expected`. */
 async function waitStateEquals(
   world: PortWorld,
   expected: Record<string, Record<string, string>>,

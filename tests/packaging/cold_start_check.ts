@@ -26,7 +26,7 @@ import {
 export interface ColdStartTarget {
   /** Program and leading arguments, run inside the namespace with `ip netns exec`. */
   command: string[];
-  /** `database_config.json` path as the daemon sees it. */
+  /** `database_config.json` path inside the daemon's root. */
   dbConfigPath: string;
   /** Extra arguments after `--db-config`. */
   args?: string[];
@@ -40,7 +40,7 @@ const STEP_TIMEOUT_MS = 10_000;
  *
  * @param redis A running server with an empty keyspace.
  * @param target How to start the daemon.
- * @throws {Error} When a step does not happen within 10 s; the message says which.
+ * @throws {Error} When a step does not happen within 10 s; the message names the step.
  */
 export async function runColdStartCheck(
   redis: RedisServer,
