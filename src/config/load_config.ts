@@ -56,7 +56,8 @@ export function parseConfigText(text: string, path: string): Omit<LoadedConfig, 
       const reason = error.message.split("\n")[0];
       throw new ConfigError(
         path,
-        `Failed to parse config file ${path} at line ${error.line}, column ${error.column}: ${reason}`,
+        `Failed to parse config file ${path} at line ${error.line}, column ${error.column}: ` +
+          `${reason}; fix the TOML syntax there or pass another file with --config`,
         { cause: error },
       );
     }
@@ -87,7 +88,11 @@ export function parseConfigText(text: string, path: string): Omit<LoadedConfig, 
   }
   for (const sectionName of Object.keys(document)) {
     if (!(sectionName in CONFIG_SCHEMA)) {
-      warnings.push(`Unknown section [${sectionName}] in ${path} is ignored`);
+      warnings.push(
+        isTable(document[sectionName])
+          ? `Unknown section [${sectionName}] in ${path} is ignored`
+          : `Unknown key ${sectionName} in ${path} is ignored; keys belong in a section such as [netlink]`,
+      );
     }
   }
   return { config: config as Config, warnings };

@@ -161,6 +161,12 @@ export class LinkMonitor {
           });
         }
       }
+      if (log.isEnabledFor("debug")) {
+        log.debug("Received netlink batch", {
+          datagrams: batch.datagrams.length,
+          segments: segments.length,
+        });
+      }
       if (segments.length > 0) {
         await this.#options.onBatch(segments, receivedAt);
       }

@@ -26,6 +26,8 @@ export const ROOT_CATEGORY = "portsyncd";
 export class LogControl {
   #level: SonicLogLevel = "NOTICE";
   #output: LogOutput = "STDERR";
+  /** Output in use: STDERR when SYSLOG was requested but the socket is missing. */
+  #effective: LogOutput = "STDERR";
   #syslogFactory: SyslogSinkFactory | undefined;
   #throttle: (Filter & Disposable) | undefined;
 
@@ -46,7 +48,7 @@ export class LogControl {
   /** Applies a level and an output; reconfigures LogTape only when one of them changed. */
   apply(level: SonicLogLevel, output: LogOutput, force = false): void {
     if (!force && level === this.#level && output === this.#output) return;
-    const previous = `${this.#level}/${this.#output}`;
+    const previous = `${this.#level}/${this.#effective}`;
     this.#level = level;
     this.#output = output;
     let sink: Sink | undefined;
@@ -85,16 +87,17 @@ export class LogControl {
         },
       ],
     });
+    this.#effective = fallback ? "STDERR" : output;
     const logger = getLogger([ROOT_CATEGORY, "logging"]);
     if (fallback) {
-      logger.warning("Syslog is unreachable, logging to stderr instead");
+      logger.warning(
+        "Syslog is unreachable, logging to stderr instead; start a syslog daemon or set " +
+          "LOGOUTPUT to STDERR in CONFIG_DB LOGGER|portsyncd",
+      );
     }
-    if (force) return;
-    logger.info("Changed log settings", {
-      from: previous,
-      to: `${level}/${fallback ? "STDERR" : output}`,
-      requested: fallback ? output : undefined,
-    });
+    const current = `${level}/${this.#effective}`;
+    if (force || current === previous) return;
+    logger.info("Changed log settings", { from: previous, to: current });
   }
 }
 

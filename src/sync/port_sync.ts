@@ -202,7 +202,15 @@ export class PortSync {
       return false;
     }
     store.confirm();
-    observer?.stateWritten?.(operations, (this.#now() - started) / 1000, receivedAt);
+    const seconds = (this.#now() - started) / 1000;
+    observer?.stateWritten?.(operations, seconds, receivedAt);
+    if (syncLog.isEnabledFor("debug")) {
+      syncLog.debug("Wrote STATE_DB", {
+        operations: operations.length,
+        ports: new Set(operations.map((operation) => operation.name)).size,
+        duration_ms: Math.round(seconds * 1000 * 100) / 100,
+      });
+    }
     return true;
   }
 
