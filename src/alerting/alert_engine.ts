@@ -31,7 +31,7 @@ export interface ActiveAlert {
   silenced: boolean;
 }
 
-/** Where the engine stores state changes; errors are logged and counted, never rethrown. */
+/** Store of the engine's state changes; its errors are logged and counted, never rethrown. */
 export interface TransitionRecorder {
   record(transition: AlertTransition): void;
 }

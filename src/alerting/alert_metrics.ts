@@ -11,7 +11,7 @@ export interface AlertMetricSpec {
   name: string;
   type: "counter" | "gauge" | "histogram";
   labels: readonly string[];
-  /** Who exports it: the metrics module, or the alert engine itself. */
+  /** Exporter of the metric: the metrics module, or the alert engine itself. */
   owner: "metrics" | "alerting";
   doc: string;
 }

@@ -15,9 +15,9 @@ export const ALERT_CONDITIONS = ["above", "below", "between", "equals", "rate_of
 /** Condition a rule tests on the value of a series. */
 export type AlertConditionKind = (typeof ALERT_CONDITIONS)[number];
 
-/** What happens when an alert fires or resolves. */
+/** Actions an alert can run when it fires or resolves. */
 export const ALERT_ACTIONS = ["log", "notify", "webhook"] as const;
-/** What happens when an alert fires or resolves. */
+/** One action an alert runs when it fires or resolves. */
 export type AlertAction = (typeof ALERT_ACTIONS)[number];
 
 /** States of one rule and label set. */

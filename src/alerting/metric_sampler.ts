@@ -2,7 +2,7 @@ import type { Registry } from "prom-client";
 import { type AlertRule, labelKey } from "./alert_rule.ts";
 import { matchesLabels } from "./label_matcher.ts";
 
-/** The value a rule sees for one series; NaN when there is none (no data in the window). */
+/** Value of one series as a rule reads it; NaN when the window has no data. */
 export interface SeriesValue {
   labels: Record<string, string>;
   value: number;

@@ -575,7 +575,7 @@ export class Daemon implements DaemonStatus {
     if (this.#recheckTimer !== undefined) clearInterval(this.#recheckTimer);
     this.#monitor?.close();
     // In-flight work and the last write share one deadline, so a Redis server that accepts
-    // connections but never answers cannot hold the process past it.
+    // connections but never replies cannot hold the process past it.
     const deadline = withinDeadline(SHUTDOWN_FLUSH_TIMEOUT_MS);
     try {
       const idle = await deadline.race(this.#queue.then(() => true));
@@ -613,7 +613,7 @@ export class Daemon implements DaemonStatus {
   }
 }
 
-/** A shared time limit for several awaits; {@link clear} cancels its timer. */
+/** Creates one time limit shared by several awaits; `clear` cancels its timer. */
 function withinDeadline(ms: number) {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const expired = new Promise<false>((resolve) => {

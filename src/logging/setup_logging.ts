@@ -9,7 +9,7 @@ import {
 import { formatRecord } from "./format_line.ts";
 import { lowestLogTapeLevel, type SonicLogLevel } from "./sonic_log_level.ts";
 
-/** Where log lines go, as CONFIG_DB `LOGGER|<app> LOGOUTPUT` names it. */
+/** Destination of log lines, as CONFIG_DB `LOGGER|<app> LOGOUTPUT` names it. */
 export type LogOutput = "SYSLOG" | "STDOUT" | "STDERR";
 
 /** Factory for the syslog sink; returns undefined when syslog is unreachable. */
@@ -104,7 +104,7 @@ export class LogControl {
 /** Buffered characters after which a stream sink writes at once instead of on its timer. */
 const STREAM_FLUSH_CHARS = 64 * 1024;
 /**
- * Longest time a line waits in a stream sink, in ms. At paced storm rates every batch contains
+ * Maximum time a line waits in a stream sink, in ms. At paced storm rates every batch contains
  * one message, so a flush per event-loop turn cost one `writeSync` per link message: 18 % of the
  * daemon's busy time in a storm profile (part of it waiting for the reader of the pipe).
  */

@@ -5,6 +5,10 @@
  * @module
  */
 
+import type { Redis } from "ioredis";
+import { createConnection } from "./connection.ts";
+import { loadDatabaseConfig } from "./database_config.ts";
+
 /** A running test Redis server. */
 export interface TestRedis {
   /** Temporary folder for the server and other test files. It contains the socket unless the caller chose another path. */
@@ -116,4 +120,26 @@ export async function writeTestDatabaseConfig(dir: string, socketPath: string): 
   };
   await Deno.writeTextFile(path, JSON.stringify(config, null, 2));
   return path;
+}
+
+/**
+ * Runs `fn` with a connection to STATE_DB of a private redis-server, then stops the server.
+ * `purpose` names the connection (`portsyncd-<purpose>` in CLIENT LIST).
+ */
+export async function withStateDb(
+  purpose: string,
+  fn: (client: Redis) => Promise<void>,
+): Promise<void> {
+  const server = await startTestRedis();
+  const config = await loadDatabaseConfig(
+    await writeTestDatabaseConfig(server.dir, server.socketPath),
+  );
+  const client = createConnection(config, "STATE_DB", { purpose });
+  try {
+    await client.connect();
+    await fn(client);
+  } finally {
+    client.disconnect();
+    await server.stop();
+  }
 }

@@ -1,32 +1,14 @@
 import { assertEquals } from "../../tests/assert.ts";
-import type { Redis } from "ioredis";
-import { createConnection } from "./connection.ts";
-import { loadDatabaseConfig } from "./database_config.ts";
 import { Table } from "./table.ts";
-import { startTestRedis, writeTestDatabaseConfig } from "./_test_redis.ts";
+import { withStateDb } from "./_test_redis.ts";
 
 const redisTest = { sanitizeOps: false, sanitizeResources: false };
-
-async function withStateDb(fn: (client: Redis) => Promise<void>): Promise<void> {
-  const server = await startTestRedis();
-  const config = await loadDatabaseConfig(
-    await writeTestDatabaseConfig(server.dir, server.socketPath),
-  );
-  const client = createConnection(config, "STATE_DB", { purpose: "table" });
-  try {
-    await client.connect();
-    await fn(client);
-  } finally {
-    client.disconnect();
-    await server.stop();
-  }
-}
 
 Deno.test({
   name: "table set merges fields",
   ...redisTest,
   async fn() {
-    await withStateDb(async (client) => {
+    await withStateDb("table", async (client) => {
       const table = new Table(client, "PORT_TABLE", "|");
       await client.hset("PORT_TABLE|Ethernet0", "oper_status", "up");
       await table.set("Ethernet0", [["state", "ok"], ["mtu", "9100"]]);
@@ -48,7 +30,7 @@ Deno.test({
   name: "table set is one HSET",
   ...redisTest,
   async fn() {
-    await withStateDb(async (client) => {
+    await withStateDb("table", async (client) => {
       const table = new Table(client, "PORT_TABLE", "|");
       const monitor = await client.duplicate().monitor();
       const commands: string[] = [];
@@ -75,7 +57,7 @@ Deno.test({
   name: "table get trims field names",
   ...redisTest,
   async fn() {
-    await withStateDb(async (client) => {
+    await withStateDb("table", async (client) => {
       const table = new Table(client, "PORT", "|");
       await client.hset("PORT|Ethernet0", "alias@ref", "etp1@x", "10", "ten", "lanes", "0,1");
       assertEquals(await table.get("Ethernet0"), [
@@ -92,7 +74,7 @@ Deno.test({
   name: "table hget trims value",
   ...redisTest,
   async fn() {
-    await withStateDb(async (client) => {
+    await withStateDb("table", async (client) => {
       const table = new Table(client, "DEVICE_METADATA", "|");
       await client.hset("DEVICE_METADATA|localhost", "switch_type", "dpu@1", "hwsku", "x");
       assertEquals(await table.hget("localhost", "switch_type"), "dpu");
@@ -107,7 +89,7 @@ Deno.test({
   name: "table getKeys strips prefix",
   ...redisTest,
   async fn() {
-    await withStateDb(async (client) => {
+    await withStateDb("table", async (client) => {
       const table = new Table(client, "PORT_TABLE", ":");
       await client.hset("PORT_TABLE:Ethernet0", "a", "1");
       await client.hset("PORT_TABLE:PortInitDone", "lanes", "0");
@@ -124,7 +106,7 @@ Deno.test({
   name: "table appends to MULTI",
   ...redisTest,
   async fn() {
-    await withStateDb(async (client) => {
+    await withStateDb("table", async (client) => {
       const table = new Table(client, "PORT_TABLE", "|");
       await client.hset("PORT_TABLE|Ethernet8", "state", "ok");
       const multi = client.multi();

@@ -1,33 +1,15 @@
 import { assertEquals, assertRejects } from "../../tests/assert.ts";
-import type { Redis } from "ioredis";
-import { createConnection } from "./connection.ts";
-import { loadDatabaseConfig } from "./database_config.ts";
 import { checkWarmStart, setWarmStartState, WarmStartError } from "./warm_start.ts";
-import { startTestRedis, writeTestDatabaseConfig } from "./_test_redis.ts";
+import { withStateDb } from "./_test_redis.ts";
 
 const redisTest = { sanitizeOps: false, sanitizeResources: false };
 const RESTORE_KEY = "WARM_RESTART_TABLE|portsyncd";
-
-async function withStateDb(fn: (client: Redis) => Promise<void>): Promise<void> {
-  const server = await startTestRedis();
-  const config = await loadDatabaseConfig(
-    await writeTestDatabaseConfig(server.dir, server.socketPath),
-  );
-  const client = createConnection(config, "STATE_DB", { purpose: "warm" });
-  try {
-    await client.connect();
-    await fn(client);
-  } finally {
-    client.disconnect();
-    await server.stop();
-  }
-}
 
 Deno.test({
   name: "warm start not enabled",
   ...redisTest,
   async fn() {
-    await withStateDb(async (client) => {
+    await withStateDb("warm", async (client) => {
       await client.hset(RESTORE_KEY, "restore_count", "5");
       await client.hset("WARM_RESTART_ENABLE_TABLE|swss", "enable", "True");
       assertEquals(await checkWarmStart(client), {
@@ -45,7 +27,7 @@ Deno.test({
   name: "warm start system enabled",
   ...redisTest,
   async fn() {
-    await withStateDb(async (client) => {
+    await withStateDb("warm", async (client) => {
       await client.hset("WARM_RESTART_ENABLE_TABLE|system", "enable", "true");
       await client.hset(RESTORE_KEY, "restore_count", "2");
       assertEquals(await checkWarmStart(client, "portsyncd", "swss", "|"), {
@@ -63,7 +45,7 @@ Deno.test({
   name: "warm start swss enabled",
   ...redisTest,
   async fn() {
-    await withStateDb(async (client) => {
+    await withStateDb("warm", async (client) => {
       await client.hset("WARM_RESTART_ENABLE_TABLE|swss", "enable", "true");
       await client.hset(RESTORE_KEY, "restore_count", "0");
       assertEquals(await checkWarmStart(client), {
@@ -82,7 +64,7 @@ Deno.test({
   name: "warm start missing count",
   ...redisTest,
   async fn() {
-    await withStateDb(async (client) => {
+    await withStateDb("warm", async (client) => {
       await client.hset("WARM_RESTART_ENABLE_TABLE|system", "enable", "true");
       assertEquals(await checkWarmStart(client), {
         warm: false,
@@ -103,7 +85,7 @@ Deno.test({
   name: "warm start non-numeric count",
   ...redisTest,
   async fn() {
-    await withStateDb(async (client) => {
+    await withStateDb("warm", async (client) => {
       await client.hset("WARM_RESTART_ENABLE_TABLE|swss", "enable", "true");
       await client.hset(RESTORE_KEY, "restore_count", "abc");
       const error = await assertRejects(
@@ -123,7 +105,7 @@ Deno.test({
   name: "warm start state written",
   ...redisTest,
   async fn() {
-    await withStateDb(async (client) => {
+    await withStateDb("warm", async (client) => {
       await setWarmStartState(client, "portsyncd", "reconciled");
       assertEquals(await client.hget(RESTORE_KEY, "state"), "reconciled");
       await setWarmStartState(client, "orchagent", "restored", "|");

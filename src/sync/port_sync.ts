@@ -91,7 +91,7 @@ export class PortSync {
   }
 
   /**
-   * Holds STATE_DB writes while true; changes keep coalescing in the store. A warm start holds
+   * Pauses STATE_DB writes while true; changes keep coalescing in the store. A warm start pauses
    * them until reconciliation.
    */
   set holdWrites(hold: boolean) {

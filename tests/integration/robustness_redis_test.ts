@@ -33,7 +33,7 @@ function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-/** Waits until STATE_DB equals what the kernel says about the world's remaining ports. */
+/** Waits until STATE_DB equals the kernel's state of the world's remaining ports. */
 async function waitStateMatchesKernel(world: PortWorld, timeoutMs: number): Promise<void> {
   let kernel = "";
   await waitFor(async () => {
