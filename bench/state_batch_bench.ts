@@ -33,7 +33,7 @@ globalThis.addEventListener("unload", () => {
   }
   Deno.removeSync(redis.dir, { recursive: true });
 });
-const table = new StatePortTable(client, "|");
+const table = new StatePortTable(await redis.daemonClient("STATE_DB"), "|");
 
 Deno.bench(`MULTI of ${BATCH} HSET to redis-server`, { group: "redis" }, async () => {
   await table.write(operations);

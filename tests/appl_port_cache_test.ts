@@ -1,4 +1,5 @@
-import { Redis } from "ioredis";
+import type { Redis } from "ioredis";
+import { RedisClient } from "../src/redis/redis_client.ts";
 import { ApplPortCache } from "../src/sync/appl_port_cache.ts";
 import { assert, assertEquals } from "./assert.ts";
 import { type RedisServer, startRedis, waitFor } from "./support/mod.ts";
@@ -10,14 +11,12 @@ async function calls(client: Redis, command: string): Promise<number> {
   return match ? Number(match[1]) : 0;
 }
 
-function subscriberFor(redis: RedisServer): Redis {
-  return new Redis({
+function subscriberFor(redis: RedisServer): RedisClient {
+  return new RedisClient({
     path: redis.socketPath,
     db: 0,
-    lazyConnect: true,
-    enableOfflineQueue: false,
     autoResubscribe: false,
-    connectionName: "test-appl-events",
+    name: "test-appl-events",
     retryStrategy: () => 300,
   });
 }
@@ -29,7 +28,7 @@ async function withCache(
   const redis = await startRedis({ extraConfig });
   const appl = redis.client("APPL_DB");
   const cache = new ApplPortCache({
-    client: appl,
+    client: await redis.daemonClient("APPL_DB"),
     subscriber: subscriberFor(redis),
     dbId: 0,
     separator: ":",

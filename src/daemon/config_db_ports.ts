@@ -1,4 +1,4 @@
-import type { Redis } from "ioredis";
+import { type RedisClient, toPairs } from "../redis/redis_client.ts";
 
 /** Fields of one CONFIG_DB `PORT|<name>` entry, in the order Redis returned them. */
 export type PortFields = Array<[string, string]>;
@@ -8,7 +8,7 @@ export type PortFields = Array<[string, string]>;
  * swss-common's Table does: field names are cut at the first `@`, and keys keep KEYS order.
  */
 export async function readConfigPorts(
-  client: Redis,
+  client: RedisClient,
   separator: string,
 ): Promise<Map<string, PortFields>> {
   const prefix = `PORT${separator}`;
@@ -18,18 +18,16 @@ export async function readConfigPorts(
   const replies = keys.length > 0 ? await pipeline.exec() : [];
   const ports = new Map<string, PortFields>();
   keys.forEach((key, index) => {
-    const [error, hash] = replies?.[index] ?? [new Error("missing reply"), {}];
+    const [error, hash] = replies?.[index] ?? [new Error("missing reply"), []];
     if (error) throw error;
-    const fields: PortFields = Object.entries(hash as Record<string, string>).map((
-      [field, value],
-    ) => [cutAtSign(field), value]);
+    const fields: PortFields = toPairs(hash).map(([field, value]) => [cutAtSign(field), value]);
     ports.set(key.slice(prefix.length), fields);
   });
   return ports;
 }
 
 /** Reads `DEVICE_METADATA|localhost switch_type`; absent means `switch`. */
-export async function readSwitchType(client: Redis, separator: string): Promise<string> {
+export async function readSwitchType(client: RedisClient, separator: string): Promise<string> {
   const value = await client.hget(`DEVICE_METADATA${separator}localhost`, "switch_type");
   return value === null ? "switch" : cutAtSign(value);
 }

@@ -1,5 +1,5 @@
 import { getLogger } from "@logtape/logtape";
-import type { Redis } from "ioredis";
+import type { RedisClient } from "../redis/redis_client.ts";
 import { NetlinkSocket } from "../../ffi/netlink_socket.ts";
 import type { Config } from "../config/config_schema.ts";
 import { LinkMonitor, type MonitorObserver, type MonitorSegment } from "../kernel/link_monitor.ts";
@@ -54,9 +54,9 @@ export interface DaemonOptions {
 }
 
 interface Connections {
-  config: Redis;
-  appl: Redis;
-  state: Redis;
+  config: RedisClient;
+  appl: RedisClient;
+  state: RedisClient;
 }
 
 const log = getLogger([ROOT_CATEGORY, "daemon"]);
@@ -155,7 +155,7 @@ export class Daemon implements DaemonStatus {
     return this.#sync?.awaitingNames().length ?? 0;
   }
 
-  /** ioredis status per database name; empty before the connections are opened. */
+  /** Connection status per database name; empty before the connections are opened. */
   redisStatus(): Record<string, string> {
     const connections = this.#connections;
     if (!connections) return {};
@@ -309,7 +309,7 @@ export class Daemon implements DaemonStatus {
     this.#applPorts = new ApplPortCache({
       client: connections.appl,
       subscriber: connections.appl.duplicate({
-        connectionName: "portsyncd-appl-events",
+        name: "portsyncd-appl-events",
         autoResubscribe: false,
       }),
       dbId: applDb.id,
@@ -401,7 +401,7 @@ export class Daemon implements DaemonStatus {
    * Watches a connection for a server that stops replying (see {@link StallGuard}). On
    * recovery, pending changes are written and a resync runs, as after a reconnect.
    */
-  #guard(client: Redis, dbName: string): StallGuard {
+  #guard(client: RedisClient, dbName: string): StallGuard {
     const guard = new StallGuard({
       client,
       dbName,
@@ -441,11 +441,17 @@ export class Daemon implements DaemonStatus {
   }
 
   /** Removes from `pending` the ports whose APPL_DB entry already has `admin_status`. */
-  async #dropConfiguredPorts(appl: Redis, separator: string, pending: Set<string>): Promise<void> {
+  async #dropConfiguredPorts(
+    appl: RedisClient,
+    separator: string,
+    pending: Set<string>,
+  ): Promise<void> {
     const names = [...pending];
     if (names.length === 0) return;
     const pipeline = appl.pipeline();
-    for (const name of names) pipeline.hexists(`${PORT_TABLE}${separator}${name}`, "admin_status");
+    for (const name of names) {
+      pipeline.call("HEXISTS", `${PORT_TABLE}${separator}${name}`, "admin_status");
+    }
     const replies = (await pipeline.exec()) ?? [];
     names.forEach((name, index) => {
       const [error, found] = replies[index] ?? [null, 0];

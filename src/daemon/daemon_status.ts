@@ -29,6 +29,6 @@ export interface DaemonStatus {
   readonly pendingPortCount: number;
   /** Netdevs that wait for their APPL_DB entry. */
   readonly awaitingPortCount: number;
-  /** ioredis status (`ready`, `connecting`, `reconnecting`, ...) per database name. */
+  /** Connection status (`ready`, `connecting`, `reconnecting`, ...) per database name. */
   redisStatus(): Record<string, string>;
 }

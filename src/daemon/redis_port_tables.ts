@@ -1,4 +1,4 @@
-import type { Redis } from "ioredis";
+import type { RedisClient } from "../redis/redis_client.ts";
 import type { StateWriter } from "../sync/port_sync.ts";
 import type { StateOperation } from "../sync/port_state_store.ts";
 import { stateFields } from "../sync/port_status.ts";
@@ -11,10 +11,10 @@ import { PORT_TABLE } from "../sync/appl_port_table.ts";
  * MULTI/EXEC, so readers never see half of it.
  */
 export class StatePortTable implements StateWriter {
-  #client: Redis;
+  #client: RedisClient;
   #separator: string;
 
-  constructor(client: Redis, separator: string) {
+  constructor(client: RedisClient, separator: string) {
     this.#client = client;
     this.#separator = separator;
   }

@@ -1,5 +1,5 @@
 import { getLogger } from "@logtape/logtape";
-import type { Redis } from "ioredis";
+import type { RedisClient } from "../redis/redis_client.ts";
 import { ROOT_CATEGORY } from "../logging/setup_logging.ts";
 import { untilAborted } from "./until_aborted.ts";
 
@@ -39,7 +39,7 @@ export async function retryRedis<T>(
 }
 
 /** Resolves once the client is connected and has selected its database. */
-export async function waitReady(client: Redis, signal: AbortSignal): Promise<void> {
+export async function waitReady(client: RedisClient, signal: AbortSignal): Promise<void> {
   if (client.status === "ready") return;
   if (client.status === "wait" || client.status === "end") {
     client.connect().catch(() => {

@@ -1,16 +1,15 @@
 import { getLogger } from "@logtape/logtape";
-import type { Redis } from "ioredis";
+import type { RedisClient } from "../redis/redis_client.ts";
+import { CommandTimeoutError } from "../redis/redis_errors.ts";
 import { ROOT_CATEGORY } from "../logging/setup_logging.ts";
 
-/** Message of the error ioredis rejects a command with when `commandTimeout` passes. */
-const COMMAND_TIMEOUT_MESSAGE = "Command timed out";
 /** Delay between two PING probes of a stalled connection, in ms. */
 export const STALL_PROBE_INTERVAL_MS = 200;
 
 /** Options of {@link StallGuard}. */
 export interface StallGuardOptions {
   /** Connection to watch; its `commandTimeout` bounds each probe. */
-  client: Pick<Redis, "ping">;
+  client: Pick<RedisClient, "ping">;
   /** Database name for the log, such as `STATE_DB`. */
   dbName: string;
   /** Called once when a stalled connection replies to a probe. */
@@ -23,12 +22,12 @@ const log = getLogger([ROOT_CATEGORY, "redis"]);
 
 /** Returns whether `error` is the rejection of a command that got no reply in time. */
 export function isCommandTimeout(error: unknown): boolean {
-  return error instanceof Error && error.message === COMMAND_TIMEOUT_MESSAGE;
+  return error instanceof CommandTimeoutError;
 }
 
 /**
  * Detects a Redis connection that stopped replying, such as one to a server stopped with
- * SIGSTOP: the socket stays open, so ioredis sees no disconnect and no reconnect follows.
+ * SIGSTOP: the socket stays open, so the client sees no disconnect and no reconnect follows.
  *
  * The first command that times out marks the connection stalled. The caller then skips its
  * writes (their changes stay pending and coalesce), so the netlink loop does not wait one

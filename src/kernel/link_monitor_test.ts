@@ -124,8 +124,8 @@ async function withPipeline(
     pipeline.sync = new PortSync({
       filter: new LinkFilter(),
       store: new PortStateStore(),
-      appl: new ApplPortTable(appl, ":"),
-      state: new StatePortTable(state, "|"),
+      appl: new ApplPortTable(await redis.daemonClient("APPL_DB"), ":"),
+      state: new StatePortTable(await redis.daemonClient("STATE_DB"), "|"),
       announcePortInitDone: () => {
         pipeline.announced++;
         return Promise.resolve();

@@ -1,5 +1,5 @@
 import { getLogger } from "@logtape/logtape";
-import type { Redis } from "ioredis";
+import type { RedisClient } from "../redis/redis_client.ts";
 import { type LogControl, type LogOutput, ROOT_CATEGORY } from "./setup_logging.ts";
 import { isSonicLogLevel, type SonicLogLevel } from "./sonic_log_level.ts";
 
@@ -13,9 +13,9 @@ export const DEFAULT_TABLE_OUTPUT: LogOutput = "SYSLOG";
 /** Options of {@linkcode LoggerTable}. */
 export interface LoggerTableOptions {
   /** CONFIG_DB connection for reads and the default write; the table closes it. */
-  client: Redis;
+  client: RedisClient;
   /** Second CONFIG_DB connection used only to subscribe; the table closes it. */
-  subscriber: Redis;
+  subscriber: RedisClient;
   /** CONFIG_DB id, part of the keyspace channel name. */
   dbId: number;
   /** CONFIG_DB key separator (`|`). */
@@ -84,7 +84,7 @@ export class LoggerTable {
       log.trace("LOGGER entry changed", { key: this.#key, event });
       if (event !== "del") this.#schedule();
     });
-    // ioredis subscribes again by itself after a reconnect; a read then catches what was missed.
+    // The client subscribes again by itself after a reconnect; a read then catches what was missed.
     subscriber.on("ready", () => this.#schedule());
     client.on("ready", () => this.#schedule());
     subscriber.connect().then(
@@ -124,10 +124,13 @@ export class LoggerTable {
     const { client, control, levelOverride } = this.#options;
     const [level, output] = await client.hmget(this.#key, "LOGLEVEL", "LOGOUTPUT");
     if (level === null || output === null) {
-      await client.hset(this.#key, {
-        LOGLEVEL: level ?? DEFAULT_TABLE_LEVEL,
-        LOGOUTPUT: output ?? DEFAULT_TABLE_OUTPUT,
-      });
+      await client.hset(
+        this.#key,
+        "LOGLEVEL",
+        level ?? DEFAULT_TABLE_LEVEL,
+        "LOGOUTPUT",
+        output ?? DEFAULT_TABLE_OUTPUT,
+      );
     }
     if (this.#closed) return;
     control.apply(levelOverride ?? tableLevel(level), tableOutput(output));

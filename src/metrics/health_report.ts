@@ -10,7 +10,7 @@ export interface HealthReport {
   status: HealthStatus;
   /** Lifecycle state of the daemon. */
   state: string;
-  /** ioredis status per database; `ready` when usable. */
+  /** Connection status per database; `ready` when usable. */
   redis: Record<string, string>;
   netlink: {
     /** `running`, `stopped`, or `stuck` (see the systemd liveness rule). */

@@ -3,15 +3,21 @@
  *
  * @module
  */
+import { RedisReplyError } from "./redis_errors.ts";
 import type { RespValue } from "./resp_parser.ts";
 
 /** A command, or a batch of commands, waiting for its replies. */
 export interface PendingReply {
-  /** Replies this entry takes: 1 for a command, more for a batch. */
+  /** Replies this entry takes: 1 for a command, one per command for a batch. */
   count: number;
-  /** Replies received so far; only kept when `count` is above 1. */
+  /** Whether the entry resolves with an array of its replies, even of one. */
+  batch: boolean;
+  /** Replies received so far; only kept for a batch. */
   replies: RespValue[];
-  /** Called with the reply, or with every reply of a batch as an array. */
+  /**
+   * Called with the reply, or with every reply of a batch as an array (error replies
+   * included); an error reply to a lone command goes to `reject`.
+   */
   resolve: (value: RespValue) => void;
   reject: (error: Error) => void;
   /** `performance.now()` after which the entry times out; Infinity for never. */
@@ -56,9 +62,11 @@ export class PendingReplies {
   deliver(value: RespValue): boolean {
     const entry = this.#entries[this.#head];
     if (entry === undefined) return false;
-    if (entry.count === 1) {
+    if (!entry.batch) {
       this.#shift();
-      if (!entry.timedOut) entry.resolve(value);
+      if (entry.timedOut) return true;
+      if (value instanceof RedisReplyError) entry.reject(value);
+      else entry.resolve(value);
       return true;
     }
     entry.replies.push(value);

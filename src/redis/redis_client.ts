@@ -260,7 +260,7 @@ export class RedisClient {
         return;
       }
       this.#encoder.append(args);
-      this.#pending.push(this.#entry(String(args[0]), 1, resolve, reject));
+      this.#pending.push(this.#entry(String(args[0]), 1, false, resolve, reject));
       this.#queueFlush();
     });
   }
@@ -280,7 +280,7 @@ export class RedisClient {
       if (transaction) this.#encoder.append(["EXEC"]);
       const count = commands.length + (transaction ? 2 : 0);
       this.#pending.push(
-        this.#entry(name, count, resolve as (value: RespValue) => void, reject),
+        this.#entry(name, count, true, resolve as (value: RespValue) => void, reject),
       );
       this.#queueFlush();
     });
@@ -289,12 +289,14 @@ export class RedisClient {
   #entry(
     command: string,
     count: number,
+    batch: boolean,
     resolve: (value: RespValue) => void,
     reject: (error: Error) => void,
   ): PendingReply {
     const timeout = this.options.commandTimeoutMs;
     return {
       count,
+      batch,
       replies: [],
       resolve,
       reject,

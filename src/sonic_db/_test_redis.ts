@@ -5,7 +5,8 @@
  * @module
  */
 
-import type { Redis } from "ioredis";
+import { Redis } from "ioredis";
+import type { RedisClient } from "../redis/redis_client.ts";
 import { createConnection } from "./connection.ts";
 import { loadDatabaseConfig } from "./database_config.ts";
 
@@ -128,7 +129,7 @@ export async function writeTestDatabaseConfig(dir: string, socketPath: string): 
  */
 export async function withStateDb(
   purpose: string,
-  fn: (client: Redis) => Promise<void>,
+  fn: (client: RedisClient) => Promise<void>,
 ): Promise<void> {
   const server = await startTestRedis();
   const config = await loadDatabaseConfig(
@@ -142,4 +143,14 @@ export async function withStateDb(
     client.disconnect();
     await server.stop();
   }
+}
+
+/**
+ * Opens an ioredis connection in MONITOR mode on the server of `client`, to see every command
+ * the daemon's client sends. Disconnect it when done.
+ */
+export async function monitorOf(client: RedisClient): Promise<Redis> {
+  const watcher = new Redis({ path: client.options.path, lazyConnect: true });
+  await watcher.connect();
+  return await watcher.monitor();
 }

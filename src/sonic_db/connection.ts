@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { Redis, type RedisOptions } from "ioredis";
+import { RedisClient, type RedisClientOptions } from "../redis/redis_client.ts";
 import type { DatabaseConfig } from "./database_config.ts";
 
 /** Delay before the first reconnect attempt, in milliseconds. */
@@ -17,7 +17,7 @@ export const RECONNECT_MAX_DELAY_MS = 5000;
  * Compute the delay before reconnect attempt `attempt`: 100 ms doubled per attempt and capped
  * at 5000 ms, so attempts 1..7 wait 100, 200, 400, 800, 1600, 3200, 5000 ms. It never gives up.
  *
- * @param attempt Attempt number, starting at 1 as ioredis counts.
+ * @param attempt Attempt number, starting at 1.
  * @returns Delay in milliseconds.
  * @throws {RangeError} When `attempt` is not an integer of at least 1.
  */
@@ -57,20 +57,21 @@ export interface ConnectionOptions {
   /** Called once per reconnect attempt, before the delay starts, for example to log it. */
   onReconnect?: (attempt: ReconnectAttempt) => void;
   /**
-   * Time in milliseconds after which a command without a reply fails with "Command timed
-   * out". The command stays queued on the connection, so a late reply is matched to it and
-   * dropped, and later commands still get their own replies. No timeout when unset.
+   * Time in milliseconds after which a command without a reply fails with
+   * `CommandTimeoutError`. The command stays queued on the connection, so a late reply is
+   * matched to it and dropped, and later commands still get their own replies. No timeout when
+   * unset.
    */
   commandTimeoutMs?: number;
 }
 
 /**
- * Create an ioredis client for database `dbName` of `config`.
+ * Create a client for database `dbName` of `config`.
  *
  * The client uses the instance's unix socket, or `hostname:port` when the config has no socket
- * path, and selects the database id on every (re)connect. It is created with `lazyConnect`, so
- * call `connect()` before use. Commands fail at once while it is disconnected
- * (`enableOfflineQueue: false`) and are not resent after a reconnect, so a script never runs twice.
+ * path, and selects the database id on every (re)connect. Call `connect()` before use. Commands
+ * fail at once while it is not ready and are not resent after a reconnect, so a script never
+ * runs twice.
  *
  * @param config Parsed `database_config.json`.
  * @param dbName Database name, for example `APPL_DB`.
@@ -81,22 +82,16 @@ export function createConnection(
   config: DatabaseConfig,
   dbName: string,
   options: ConnectionOptions,
-): Redis {
+): RedisClient {
   const database = config.database(dbName);
   // The parser checks that every database names an existing instance.
   const instance = config.instances.get(database.instance)!;
   const strategy = options.retryStrategy ?? reconnectDelayMs;
   const endpoint = instance.unixSocketPath ?? `${instance.hostname}:${instance.port}`;
 
-  const redisOptions: RedisOptions = {
+  const redisOptions: RedisClientOptions = {
     db: database.id,
-    lazyConnect: true,
-    enableOfflineQueue: false,
-    maxRetriesPerRequest: 0,
-    autoResendUnfulfilledCommands: false,
-    connectionName: `portsyncd-${options.purpose}`,
-    // Redis before 7.2 has no CLIENT SETINFO, so skip it rather than send a failing command.
-    disableClientInfo: true,
+    name: `portsyncd-${options.purpose}`,
     retryStrategy(attempt: number): number {
       const delayMs = strategy(attempt);
       options.onReconnect?.({ dbName, endpoint, attempt, delayMs });
@@ -104,13 +99,13 @@ export function createConnection(
     },
   };
   if (options.commandTimeoutMs !== undefined) {
-    redisOptions.commandTimeout = options.commandTimeoutMs;
+    redisOptions.commandTimeoutMs = options.commandTimeoutMs;
   }
   if (instance.unixSocketPath !== undefined) {
     redisOptions.path = instance.unixSocketPath;
   } else {
-    redisOptions.host = instance.hostname;
+    redisOptions.hostname = instance.hostname;
     redisOptions.port = instance.port;
   }
-  return new Redis(redisOptions);
+  return new RedisClient(redisOptions);
 }

@@ -39,11 +39,11 @@ Deno.test({
     try {
       assertEquals(client.status, "wait");
       await client.connect();
-      const info = await client.client("INFO") as string;
+      const info = await client.call("CLIENT", "INFO") as string;
       assertMatch(info, / db=9 /);
       assertMatch(info, / name=portsyncd-test /);
       assertMatch(info, / addr=\/.*redis\.sock:0 /);
-      await client.set("probe", "1");
+      await client.call("SET", "probe", "1");
 
       const checker = createConnection(
         await loadDatabaseConfig(`${server.dir}/database_config.json`),
@@ -52,9 +52,9 @@ Deno.test({
       );
       await checker.connect();
       try {
-        assertEquals(await checker.get("probe"), null);
-        await checker.select(9);
-        assertEquals(await checker.get("probe"), "1");
+        assertEquals(await checker.call("GET", "probe"), null);
+        await checker.call("SELECT", 9);
+        assertEquals(await checker.call("GET", "probe"), "1");
       } finally {
         checker.disconnect();
       }
@@ -79,7 +79,7 @@ Deno.test({
     const client = createConnection(config, "APPL_DB", { purpose: "offline" });
     try {
       let rejected = false;
-      await client.get("k").catch(() => rejected = true);
+      await client.call("GET", "k").catch(() => rejected = true);
       assert(rejected, "a command before connect() must fail instead of queueing");
     } finally {
       client.disconnect();
@@ -123,7 +123,7 @@ Deno.test({
         await new Promise((resolve) => setTimeout(resolve, 10));
       }
       assertEquals(client.status, "ready");
-      assertMatch(await client.client("INFO") as string, / db=6 /);
+      assertMatch(await client.call("CLIENT", "INFO") as string, / db=6 /);
     } finally {
       client.disconnect();
       await server?.stop();
@@ -167,7 +167,7 @@ Deno.test({
         }
       }
       assert(connected, `failed to connect to redis-server on 127.0.0.1:${port}`);
-      const info = await client.client("INFO") as string;
+      const info = await client.call("CLIENT", "INFO") as string;
       assertMatch(info, / db=6 /);
       assertMatch(info, / laddr=127\.0\.0\.1:/);
     } finally {

@@ -4,7 +4,8 @@
  * @module
  */
 import { createHash } from "node:crypto";
-import type { ChainableCommander, Redis } from "ioredis";
+import type { BatchReply, CommandBatch } from "../redis/command_batch.ts";
+import type { RedisClient } from "../redis/redis_client.ts";
 import type { Separator } from "./database_config.ts";
 import { RedisWriteError } from "./redis_write_error.ts";
 
@@ -85,18 +86,18 @@ export class ProducerStateTable {
   readonly keySetName: string;
   /** Set of keys whose final hash the consumer must delete, `<table>_DEL_SET`. */
   readonly delSetName: string;
-  #client: Redis;
+  #client: RedisClient;
   #loaded = false;
 
   /**
    * Create a producer on `client`, which must already have selected DB `dbId`.
    *
-   * @param client Connected ioredis client.
+   * @param client Connected client.
    * @param tableName Table name, for example `PORT_TABLE`.
    * @param dbId Logical DB number of the client, for example 0 for APPL_DB.
    * @param separator Separator of that DB from `database_config.json`.
    */
-  constructor(client: Redis, tableName: string, dbId: number, separator: Separator) {
+  constructor(client: RedisClient, tableName: string, dbId: number, separator: Separator) {
     this.#client = client;
     this.tableName = tableName;
     this.dbId = dbId;
@@ -120,7 +121,7 @@ export class ProducerStateTable {
     for (const [script, sha] of [[SET_SCRIPT, SET_SHA], [DEL_SCRIPT, DEL_SHA]] as const) {
       let loadedSha: unknown;
       try {
-        loadedSha = await this.#client.script("LOAD", script);
+        loadedSha = await this.#client.scriptLoad(script);
       } catch (error) {
         throw this.#writeError("", "load the producer scripts", error);
       }
@@ -163,7 +164,7 @@ export class ProducerStateTable {
    * before, or {@linkcode appendLoad} first on the same MULTI.
    */
   appendSet(
-    commander: ChainableCommander,
+    commander: CommandBatch,
     key: string,
     fields: ReadonlyArray<readonly [string, string]>,
   ): void {
@@ -171,7 +172,7 @@ export class ProducerStateTable {
   }
 
   /** Queue the `EVALSHA` of {@linkcode del} on a pipeline or MULTI, as {@linkcode appendSet} does. */
-  appendDel(commander: ChainableCommander, key: string): void {
+  appendDel(commander: CommandBatch, key: string): void {
     commander.evalsha(DEL_SHA, ...this.#delArgs(key));
   }
 
@@ -179,9 +180,9 @@ export class ProducerStateTable {
    * Queue `SCRIPT LOAD` of both scripts. At the start of a MULTI this makes the transaction
    * independent of the script cache, which a Redis restart or `SCRIPT FLUSH` empties.
    */
-  appendLoad(commander: ChainableCommander): void {
-    commander.script("LOAD", SET_SCRIPT);
-    commander.script("LOAD", DEL_SCRIPT);
+  appendLoad(commander: CommandBatch): void {
+    commander.scriptLoad(SET_SCRIPT);
+    commander.scriptLoad(DEL_SCRIPT);
   }
 
   /**
@@ -192,11 +193,11 @@ export class ProducerStateTable {
    * @param build Adds the writes, for example with {@linkcode appendSet}.
    * @throws {RedisWriteError} When EXEC fails or any queued command returns an error.
    */
-  async execAtomic(build: (multi: ChainableCommander) => void): Promise<void> {
+  async execAtomic(build: (multi: CommandBatch) => void): Promise<void> {
     const multi = this.#client.multi();
     this.appendLoad(multi);
     build(multi);
-    let results: Array<[Error | null, unknown]> | null;
+    let results: BatchReply[] | null;
     try {
       results = await multi.exec();
     } catch (error) {

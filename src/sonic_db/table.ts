@@ -3,7 +3,8 @@
  *
  * @module
  */
-import type { ChainableCommander, Redis } from "ioredis";
+import type { CommandBatch } from "../redis/command_batch.ts";
+import { type RedisClient, toPairs } from "../redis/redis_client.ts";
 import type { Separator } from "./database_config.ts";
 
 /** Cut `text` at its first `@`, as swss-common's `stripSpecialSym` does. */
@@ -24,16 +25,16 @@ export class Table {
   readonly tableName: string;
   /** Separator between table name and key. */
   readonly separator: Separator;
-  #client: Redis;
+  #client: RedisClient;
 
   /**
    * Create a table on `client`, which must already have selected the table's DB.
    *
-   * @param client Connected ioredis client.
+   * @param client Connected client.
    * @param tableName Table name, for example `PORT_TABLE`.
    * @param separator Separator of the DB from `database_config.json`.
    */
-  constructor(client: Redis, tableName: string, separator: Separator) {
+  constructor(client: RedisClient, tableName: string, separator: Separator) {
     this.#client = client;
     this.tableName = tableName;
     this.separator = separator;
@@ -65,18 +66,9 @@ export class Table {
    * @returns The fields in Redis order, or `null` when the hash does not exist or is empty.
    */
   async get(key: string): Promise<Array<[string, string]> | null> {
-    // The upper-case name keeps ioredis from turning the reply into an object, which would
-    // reorder integer-like field names.
-    const reply = await this.#client.call("HGETALL", this.keyName(key));
-    const flat = Array.isArray(reply)
-      ? reply.map(String)
-      : Object.entries(reply as Record<string, string>).flat();
-    if (flat.length === 0) return null;
-    const fields: Array<[string, string]> = [];
-    for (let i = 0; i + 1 < flat.length; i += 2) {
-      fields.push([stripAtSuffix(flat[i]!), flat[i + 1]!]);
-    }
-    return fields;
+    const pairs = toPairs(await this.#client.call("HGETALL", this.keyName(key)));
+    if (pairs.length === 0) return null;
+    return pairs.map(([field, value]) => [stripAtSuffix(field), value]);
   }
 
   /**
@@ -103,7 +95,7 @@ export class Table {
 
   /** Queue the `HSET` of {@linkcode set} on a pipeline or MULTI. An empty list queues nothing. */
   appendSet(
-    commander: ChainableCommander,
+    commander: CommandBatch,
     key: string,
     fields: ReadonlyArray<readonly [string, string]>,
   ): void {
@@ -112,7 +104,7 @@ export class Table {
   }
 
   /** Queue the `DEL` of {@linkcode del} on a pipeline or MULTI. */
-  appendDel(commander: ChainableCommander, key: string): void {
+  appendDel(commander: CommandBatch, key: string): void {
     commander.del(this.keyName(key));
   }
 }

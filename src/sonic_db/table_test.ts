@@ -1,6 +1,6 @@
 import { assertEquals } from "../../tests/assert.ts";
 import { Table } from "./table.ts";
-import { withStateDb } from "./_test_redis.ts";
+import { monitorOf, withStateDb } from "./_test_redis.ts";
 
 const redisTest = { sanitizeOps: false, sanitizeResources: false };
 
@@ -21,7 +21,7 @@ Deno.test({
         "9100",
       ]);
       await table.set("Ethernet4", []);
-      assertEquals(await client.exists("PORT_TABLE|Ethernet4"), 0);
+      assertEquals(await client.call("EXISTS", "PORT_TABLE|Ethernet4"), 0);
     });
   },
 });
@@ -32,7 +32,7 @@ Deno.test({
   async fn() {
     await withStateDb("table", async (client) => {
       const table = new Table(client, "PORT_TABLE", "|");
-      const monitor = await client.duplicate().monitor();
+      const monitor = await monitorOf(client);
       const commands: string[] = [];
       monitor.on("monitor", (_time: string, args: string[]) => commands.push(args.join(" ")));
       try {
@@ -46,8 +46,8 @@ Deno.test({
         monitor.disconnect();
       }
       assertEquals(commands, [
-        "hset PORT_TABLE|Ethernet0 state ok netdev_oper_status up",
-        "del PORT_TABLE|Ethernet0",
+        "HSET PORT_TABLE|Ethernet0 state ok netdev_oper_status up",
+        "DEL PORT_TABLE|Ethernet0",
       ]);
     });
   },
@@ -94,7 +94,7 @@ Deno.test({
       await client.hset("PORT_TABLE:Ethernet0", "a", "1");
       await client.hset("PORT_TABLE:PortInitDone", "lanes", "0");
       await client.hset("_PORT_TABLE:Ethernet8", "a", "1");
-      await client.sadd("PORT_TABLE_KEY_SET", "Ethernet8");
+      await client.call("SADD", "PORT_TABLE_KEY_SET", "Ethernet8");
       await client.hset("PORT_TABLE|Ethernet4", "a", "1");
       assertEquals((await table.getKeys()).sort(), ["Ethernet0", "PortInitDone"]);
       assertEquals(table.keyName(""), "PORT_TABLE");
@@ -116,7 +116,7 @@ Deno.test({
       const results = await multi.exec();
       assertEquals(results, [[null, 2], [null, 1]]);
       assertEquals(await table.get("Ethernet0"), [["state", "ok"], ["mtu", "1500"]]);
-      assertEquals(await client.exists("PORT_TABLE|Ethernet8"), 0);
+      assertEquals(await client.call("EXISTS", "PORT_TABLE|Ethernet8"), 0);
     });
   },
 });

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import type { Redis } from "ioredis";
+import type { RedisClient } from "../redis/redis_client.ts";
 import type { Separator } from "./database_config.ts";
 
 /** STATE_DB table with the `enable` flags, keyed by `system` or by docker name. */
@@ -68,7 +68,7 @@ export class WarmStartError extends Error {
  * @throws {WarmStartError} When `restore_count` is not a decimal number.
  */
 export async function checkWarmStart(
-  stateDb: Redis,
+  stateDb: RedisClient,
   app = "portsyncd",
   docker = "swss",
   separator: Separator = "|",
@@ -115,7 +115,7 @@ export async function checkWarmStart(
  * @param separator STATE_DB separator from `database_config.json`.
  */
 export async function setWarmStartState(
-  stateDb: Redis,
+  stateDb: RedisClient,
   app: string,
   state: WarmStartState,
   separator: Separator = "|",

@@ -18,7 +18,7 @@ Deno.test({
         restoreCount: 0,
         restoreCountMissing: false,
       });
-      assertEquals(await client.hgetall(RESTORE_KEY), { restore_count: "0" });
+      assertEquals(await client.hgetall(RESTORE_KEY), [["restore_count", "0"]]);
     });
   },
 });

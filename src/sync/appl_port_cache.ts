@@ -1,5 +1,5 @@
 import { getLogger } from "@logtape/logtape";
-import type { Redis } from "ioredis";
+import type { RedisClient } from "../redis/redis_client.ts";
 import { ROOT_CATEGORY } from "../logging/setup_logging.ts";
 import { ApplPortTable, PORT_TABLE } from "./appl_port_table.ts";
 import type { ApplPortLookup } from "./port_sync.ts";
@@ -17,13 +17,13 @@ const RETRY_INTERVAL_MS = 1000;
 /** Options of {@link ApplPortCache}. */
 export interface ApplPortCacheOptions {
   /** Client on APPL_DB for CONFIG GET, SCAN and the EXISTS fallback. */
-  client: Redis;
+  client: RedisClient;
   /**
    * A connection of its own for keyspace notifications, not connected yet (`lazyConnect`),
    * with `autoResubscribe: false`: the cache subscribes and rescans after every connect. The
    * cache owns it and closes it in {@link ApplPortCache.close}.
    */
-  subscriber: Redis;
+  subscriber: RedisClient;
   /** APPL_DB number, part of the keyspace channel name. */
   dbId: number;
   /** APPL_DB key separator, `:` in SONiC. */
@@ -141,12 +141,12 @@ export class ApplPortCache implements ApplPortLookup {
     this.#ready = false;
     const { client, subscriber } = this.#options;
     try {
-      const reply = await client.config("GET", "notify-keyspace-events") as string[];
-      if (!keyspaceEventsCover(reply[1] ?? "")) {
+      const flags = await client.configGet("notify-keyspace-events") ?? "";
+      if (!keyspaceEventsCover(flags)) {
         this.#disabled = true;
         log.info(
           "APPL_DB keyspace notifications for hashes are off, reading PORT_TABLE per batch",
-          { "notify-keyspace-events": reply[1] ?? "" },
+          { "notify-keyspace-events": flags },
         );
         return;
       }
@@ -203,11 +203,11 @@ function escapeGlob(text: string): string {
   return text.replace(/[*?[\]\\]/g, "\\$&");
 }
 
-async function scanKeys(client: Redis, pattern: string): Promise<string[]> {
+async function scanKeys(client: RedisClient, pattern: string): Promise<string[]> {
   const keys: string[] = [];
   let cursor = "0";
   for (let call = 0; call < MAX_SCAN_CALLS; call++) {
-    const [next, batch] = await client.scan(cursor, "MATCH", pattern, "COUNT", SCAN_COUNT);
+    const [next, batch] = await client.scan(cursor, pattern, SCAN_COUNT);
     keys.push(...batch);
     cursor = next;
     if (cursor === "0") return keys;

@@ -1,4 +1,4 @@
-import type { Redis } from "ioredis";
+import type { RedisClient } from "../redis/redis_client.ts";
 import type { ApplPortLookup } from "./port_sync.ts";
 
 /** Name of the port table in APPL_DB and STATE_DB. */
@@ -10,10 +10,10 @@ export const PORT_TABLE = "PORT_TABLE";
  * the C++ daemon's "HGETALL is not empty" test.
  */
 export class ApplPortTable implements ApplPortLookup {
-  #client: Redis;
+  #client: RedisClient;
   #separator: string;
 
-  constructor(client: Redis, separator: string) {
+  constructor(client: RedisClient, separator: string) {
     this.#client = client;
     this.#separator = separator;
   }

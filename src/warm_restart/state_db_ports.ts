@@ -1,4 +1,4 @@
-import type { Redis } from "ioredis";
+import { type RedisClient, toPairs } from "../redis/redis_client.ts";
 import { PORT_TABLE } from "../sync/appl_port_table.ts";
 import type { PortStatus } from "../sync/port_status.ts";
 
@@ -9,7 +9,7 @@ import type { PortStatus } from "../sync/port_status.ts";
  * @throws {Error} When Redis fails; the caller retries.
  */
 export async function readStatePorts(
-  client: Redis,
+  client: RedisClient,
   separator: string,
   names: readonly string[],
 ): Promise<Map<string, Record<string, string>>> {
@@ -23,11 +23,11 @@ export async function readStatePorts(
       new Error(
         `Failed to read STATE_DB ${PORT_TABLE}${separator}${name}: no reply; retry the read`,
       ),
-      {},
+      [],
     ];
     if (error) throw error;
-    const record = fields as Record<string, string>;
-    if (Object.keys(record).length > 0) found.set(name, record);
+    const pairs = toPairs(fields);
+    if (pairs.length > 0) found.set(name, Object.fromEntries(pairs));
   });
   return found;
 }

@@ -141,8 +141,8 @@ Deno.test("fuzz monitor and sync", async () => {
     const sync = new PortSync({
       filter: new LinkFilter(),
       store,
-      appl: new ApplPortTable(applDb, ":"),
-      state: new StatePortTable(stateDb, "|"),
+      appl: new ApplPortTable(await redis.daemonClient("APPL_DB"), ":"),
+      state: new StatePortTable(await redis.daemonClient("STATE_DB"), "|"),
       announcePortInitDone: () => Promise.resolve(void initDone++),
       pendingPorts: new Set([PORT]),
     });

@@ -10,6 +10,7 @@
  */
 
 import { Redis } from "ioredis";
+import { RedisClient } from "../../src/redis/redis_client.ts";
 import { buildDatabaseConfig, databaseId } from "./database_config.ts";
 
 /** Options of {@linkcode startRedis}. */
@@ -43,6 +44,11 @@ export interface RedisServer {
    * `stop()` closes it. Clients reconnect by themselves after `kill()` and `restart()`.
    */
   client(dbName: string): Redis;
+  /**
+   * Opens the daemon's own client (src/redis) on `dbName`, connected, for handing to the
+   * daemon's classes. `stop()` closes it. It reconnects every 300 ms after `kill()`.
+   */
+  daemonClient(dbName: string): Promise<RedisClient>;
   /** Closes clients, ends the server with SIGTERM (SIGKILL after 5 s) and removes `dir`. */
   stop(): Promise<void>;
   /** Ends the server with SIGKILL, like a crash, and removes the stale socket file. */
@@ -80,7 +86,7 @@ class TestRedisServer implements RedisServer {
   readonly dbConfigPath: string;
   #options: StartRedisOptions;
   #child: Deno.ChildProcess | undefined;
-  #clients: Redis[] = [];
+  #clients: Array<Redis | RedisClient> = [];
   #stopped = false;
 
   constructor(dir: string, options: StartRedisOptions) {
@@ -159,6 +165,21 @@ class TestRedisServer implements RedisServer {
     // connection errors themselves need no report.
     client.on("error", () => {});
     this.#clients.push(client);
+    return client;
+  }
+
+  async daemonClient(dbName: string): Promise<RedisClient> {
+    if (this.#stopped) {
+      throw new Error(`Open a ${dbName} client failed: the server on ${this.socketPath} stopped`);
+    }
+    const client = new RedisClient({
+      path: this.socketPath,
+      db: databaseId(dbName),
+      name: `test-daemon-${dbName}`,
+      retryStrategy: () => 300,
+    });
+    this.#clients.push(client);
+    await client.connect();
     return client;
   }
 
