@@ -119,7 +119,8 @@ export class LinkMonitor {
   /** Reads until the socket is closed. */
   async run(): Promise<void> {
     while (!this.#closed) {
-      const batch = await this.#options.socket.receiveBatch();
+      // Borrowed datagrams are decoded below, before the next call reuses their buffer.
+      const batch = await this.#options.socket.receiveBatch(undefined, { borrow: true });
       if (batch.kind === "closed") break;
       const receivedAt = performance.now();
       this.#lastReceiveAt = receivedAt;
