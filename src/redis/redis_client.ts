@@ -260,7 +260,10 @@ export class RedisClient {
         return;
       }
       this.#encoder.append(args);
-      this.#pending.push(this.#entry(String(args[0]), 1, resolve, reject));
+      // The parser returns error replies as values; a single command rejects with them.
+      const settle = (value: RespValue) =>
+        value instanceof RedisReplyError ? reject(value) : resolve(value);
+      this.#pending.push(this.#entry(String(args[0]), 1, settle, reject));
       this.#queueFlush();
     });
   }
@@ -477,12 +480,13 @@ export class RedisClient {
   #lost(generation: number, error: Error | undefined, wasOpen: boolean): void {
     if (generation !== this.#generation || this.#status === "end") return;
     this.#generation++;
+    // Set before the listeners run, so they see the connection as down.
+    this.#status = "reconnecting";
     this.#pending.rejectAll(this.#closedError());
     if (error !== undefined) this.#emit("error", error);
     if (wasOpen) this.#emit("close");
     // A listener may have called disconnect().
     if ((this.#status as ConnectionStatus) === "end") return;
-    this.#status = "reconnecting";
     this.#attempt++;
     const delay = (this.options.retryStrategy ?? defaultRetryDelayMs)(this.#attempt);
     this.#reconnectTimer = setTimeout(() => {
