@@ -260,7 +260,7 @@ export class RedisClient {
         return;
       }
       this.#encoder.append(args);
-      // The parser returns error replies as values; a single command rejects with them.
+      // The parser returns error replies as values, so a single command rejects with them here.
       const settle = (value: RespValue) =>
         value instanceof RedisReplyError ? reject(value) : resolve(value);
       this.#pending.push(this.#entry(String(args[0]), 1, settle, reject));

@@ -364,18 +364,27 @@ Deno.test("client resubscribes after restart", async () => {
     await until(() => seen.length === 2, "two messages");
 
     const statusAtClose: string[] = [];
+    let readyEvents = 0;
     subscriber.on("close", () => statusAtClose.push(subscriber.status));
+    subscriber.on("ready", () => readyEvents++);
+    // Settled into a value at once, so its rejection is never unhandled.
+    const blocked = publisher.call("BLPOP", "empty-list", 0).catch((error: Error) => error);
     const closed = nextEvent(subscriber, "close");
     await server.kill();
     await closed;
     assertEquals(subscriber.status, "reconnecting");
     assertEquals(statusAtClose, ["reconnecting"]);
     await assertRejects(() => subscriber.ping(), ConnectionClosedError);
+    const lost = await blocked;
+    assert(lost instanceof ConnectionClosedError, `BLPOP ended with ${lost}`);
+    assertMatch(lost.message, /^Lost the reply from Redis at .+: the connection closed; /);
 
     const ready = nextEvent(subscriber, "ready");
     await server.restart();
     await ready;
     assertEquals(subscriber.status, "ready");
+    assertEquals(readyEvents, 1);
+    assertEquals(statusAtClose.length, 1);
     await until(() => publisher.status === "ready", "the publisher to reconnect");
 
     assertEquals(await publisher.call("PUBLISH", "PORT_EVENTS", "after"), 1);

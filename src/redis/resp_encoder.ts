@@ -82,7 +82,7 @@ export class CommandEncoder {
   #reserve(extra: number): void {
     const needed = this.#length + extra;
     if (needed <= this.#buffer.length) return;
-    // From at least 64 bytes: doubling a zero-size buffer would never reach `needed`.
+    // Start from at least 64 bytes, because doubling a zero-size buffer never reaches `needed`.
     let size = Math.max(this.#buffer.length * 2, 64);
     while (size < needed) size *= 2;
     const grown = new Uint8Array(size);

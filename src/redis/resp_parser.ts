@@ -27,7 +27,7 @@ export class RespProtocolError extends Error {
 const MAX_DEPTH = 32;
 /** Largest bulk string accepted, Redis's own default `proto-max-bulk-len` (512 MiB). */
 const MAX_BULK_BYTES = 512 * 1024 * 1024;
-/** Longest array accepted, the longest a JavaScript array can be. */
+/** Maximum array length accepted: the JavaScript array limit, 2^32 - 1. */
 const MAX_ARRAY_ITEMS = 2 ** 32 - 1;
 const CR = 13;
 const textDecoder = new TextDecoder();
