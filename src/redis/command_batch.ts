@@ -91,7 +91,7 @@ export class CommandBatch {
     if (result instanceof RedisReplyError) {
       const refused = replies.slice(1, -1).find((reply) => reply instanceof RedisReplyError);
       if (refused instanceof RedisReplyError) {
-        throw new RedisReplyError(`${result.message}: ${refused.message}`);
+        throw new RedisReplyError(`${result.message} First refused command: ${refused.message}`);
       }
       throw result;
     }

@@ -88,6 +88,7 @@ export class RedisClient {
     message: new Set(),
     pmessage: new Set(),
   };
+  #onceWrappers = new WeakMap<object, unknown>();
   #sendBatch: BatchSender = (commands, transaction) => this.#batch(commands, transaction);
 
   constructor(options: RedisClientOptions) {
@@ -118,14 +119,21 @@ export class RedisClient {
 
   off<K extends keyof RedisClientEvents>(event: K, listener: Listener<K>): this {
     this.#listeners[event].delete(listener);
+    const wrapper = this.#onceWrappers.get(listener);
+    if (wrapper !== undefined) {
+      this.#onceWrappers.delete(listener);
+      this.#listeners[event].delete(wrapper as Listener<K>);
+    }
     return this;
   }
 
+  /** Like {@link on}, for one call; {@link off} with the same listener removes it too. */
   once<K extends keyof RedisClientEvents>(event: K, listener: Listener<K>): this {
     const wrapper = ((...args: RedisClientEvents[K]) => {
-      this.off(event, wrapper);
+      this.off(event, listener);
       listener(...args);
     }) as Listener<K>;
+    this.#onceWrappers.set(listener, wrapper);
     return this.on(event, wrapper);
   }
 
@@ -313,8 +321,8 @@ export class RedisClient {
 
   #notReadyError(command: string): ConnectionClosedError {
     return new ConnectionClosedError(
-      `Failed to send ${command} to Redis at ${this.endpoint}: the connection is ` +
-        `${this.#status}, not ready; retry once it reconnects`,
+      `Failed to send ${command} to Redis at ${this.endpoint}: the connection is not ready ` +
+        `(status ${this.#status}); retry once it reconnects`,
     );
   }
 
@@ -479,12 +487,13 @@ export class RedisClient {
   #lost(generation: number, error: Error | undefined, wasOpen: boolean): void {
     if (generation !== this.#generation || this.#status === "end") return;
     this.#generation++;
+    // Set before the listeners run, so they see the connection as down.
+    this.#status = "reconnecting";
     this.#pending.rejectAll(this.#closedError());
     if (error !== undefined) this.#emit("error", error);
     if (wasOpen) this.#emit("close");
     // A listener may have called disconnect().
     if ((this.#status as ConnectionStatus) === "end") return;
-    this.#status = "reconnecting";
     this.#attempt++;
     const delay = (this.options.retryStrategy ?? defaultRetryDelayMs)(this.#attempt);
     this.#reconnectTimer = setTimeout(() => {
@@ -507,9 +516,25 @@ export class RedisClient {
     }
   }
 
+  /** Calls the listeners of `event`; one that throws is reported as "error", not rethrown. */
   #emit<K extends keyof RedisClientEvents>(event: K, ...args: RedisClientEvents[K]): void {
     for (const listener of [...this.#listeners[event]]) {
-      (listener as (...values: RedisClientEvents[K]) => void)(...args);
+      try {
+        (listener as (...values: RedisClientEvents[K]) => void)(...args);
+      } catch (error) {
+        // A throwing "error" listener is dropped here, or reporting it would loop.
+        if (event !== "error") {
+          this.#emit(
+            "error",
+            new Error(
+              `A "${event}" listener of the Redis client threw: ${asError(error).message}`,
+              {
+                cause: error,
+              },
+            ),
+          );
+        }
+      }
     }
   }
 }

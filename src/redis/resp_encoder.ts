@@ -82,7 +82,8 @@ export class CommandEncoder {
   #reserve(extra: number): void {
     const needed = this.#length + extra;
     if (needed <= this.#buffer.length) return;
-    let size = this.#buffer.length * 2;
+    // Start from at least 64 bytes, because doubling a zero-size buffer never reaches `needed`.
+    let size = Math.max(this.#buffer.length * 2, 64);
     while (size < needed) size *= 2;
     const grown = new Uint8Array(size);
     grown.set(this.#buffer.subarray(0, this.#length));

@@ -27,6 +27,8 @@ export class RespProtocolError extends Error {
 const MAX_DEPTH = 32;
 /** Largest bulk string accepted, Redis's own default `proto-max-bulk-len` (512 MiB). */
 const MAX_BULK_BYTES = 512 * 1024 * 1024;
+/** Maximum array length accepted: the JavaScript array limit, 2^32 - 1. */
+const MAX_ARRAY_ITEMS = 2 ** 32 - 1;
 const CR = 13;
 const textDecoder = new TextDecoder();
 
@@ -128,7 +130,7 @@ export class RespParser {
         const count = this.#integer(this.#offset + 1, end);
         this.#offset = end + 2;
         if (count === -1) return null;
-        if (count < 0) {
+        if (count < 0 || count > MAX_ARRAY_ITEMS) {
           throw new RespProtocolError(`Failed to parse a Redis reply: array length ${count}`);
         }
         if (depth >= MAX_DEPTH) {
