@@ -290,7 +290,8 @@ export class RedisClient {
       this.#pending.push(
         this.#entry(name, count, true, resolve as (value: RespValue) => void, reject),
       );
-      this.#queueFlush();
+      // A batch is one write already, so it goes out now rather than at the end of the turn.
+      this.#flushNow();
     });
   }
 
@@ -345,10 +346,15 @@ export class RedisClient {
     this.#flushQueued = true;
     queueMicrotask(() => {
       this.#flushQueued = false;
-      if (this.#encoder.length === 0) return;
-      this.#outbox.push(this.#encoder.take());
-      if (!this.#writing && this.#conn !== undefined) void this.#drain(this.#conn);
+      this.#flushNow();
     });
+  }
+
+  /** Starts writing everything encoded so far, in order after what is being written. */
+  #flushNow(): void {
+    if (this.#encoder.length === 0) return;
+    this.#outbox.push(this.#encoder.take());
+    if (!this.#writing && this.#conn !== undefined) void this.#drain(this.#conn);
   }
 
   async #drain(conn: Deno.Conn): Promise<void> {

@@ -122,10 +122,17 @@ export class PortSync {
     }
     const existing = await this.#lookup([...candidates]);
 
+    const outcomes: string[] = [];
     for (const { event, decision } of decided) {
-      this.#apply(event, decision, existing ?? new Set(), existing === undefined);
+      outcomes.push(this.#apply(event, decision, existing ?? new Set(), existing === undefined));
     }
-    await this.flush(receivedAt);
+    // The write goes out first; the log lines and metrics of the batch are produced while
+    // Redis runs it, so they add nothing to the time until STATE_DB changes.
+    const flushed = this.flush(receivedAt);
+    decided.forEach(({ event, decision }, index) =>
+      this.#report(event, decision, outcomes[index]!)
+    );
+    await flushed;
     await this.#checkPortInitDone();
   }
 
@@ -235,14 +242,14 @@ export class PortSync {
     }
   }
 
+  /** Applies one decision to the store and returns its outcome for the log. */
   #apply(
     event: LinkEvent,
     decision: LinkDecision,
     existing: Set<string>,
     lookupFailed: boolean,
-  ): void {
-    const { store, pendingPorts, observer } = this.#options;
-    observer?.decision?.(event, decision);
+  ): string {
+    const { store, pendingPorts } = this.#options;
     let outcome: string = decision.action;
     switch (decision.action) {
       case "ignore":
@@ -266,6 +273,12 @@ export class PortSync {
         }
         break;
     }
+    return outcome;
+  }
+
+  /** Tells the observer about one decision and logs it. */
+  #report(event: LinkEvent, decision: LinkDecision, outcome: string): void {
+    this.#options.observer?.decision?.(event, decision);
     if (linkLog.isEnabledFor("info") && decision.name === event.name) {
       linkLog.info("Link message", {
         type: event.op === "new" ? "RTM_NEWLINK" : "RTM_DELLINK",
