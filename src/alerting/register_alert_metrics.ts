@@ -1,4 +1,4 @@
-import { Counter, Gauge, type Registry } from "../metrics/registry/mod.ts";
+import { Counter, Gauge, type LabelNames, type Registry } from "../metrics/registry/mod.ts";
 import type { AlertEngine } from "./alert_engine.ts";
 
 /** Counters the alerting increments itself. */
@@ -59,7 +59,7 @@ export function registerAlertMetrics(
  * @throws {TypeError} when a metric of that name is registered but is not a counter with
  * exactly these label names.
  */
-function reuse<L extends readonly string[]>(
+function reuse<L extends LabelNames>(
   registry: Registry,
   name: string,
   labelNames: L,

@@ -5,7 +5,7 @@ import {
   type MetricFamilyOptions,
   type SeriesReading,
 } from "./metric_family.ts";
-import type { SeriesEntry } from "./series_table.ts";
+import type { LabelNames, SeriesEntry } from "./series_table.ts";
 
 /** One counter series: a total that only goes up until the process restarts. */
 export class CounterSeries {
@@ -40,12 +40,12 @@ export class CounterSeries {
 }
 
 /**
- * A Prometheus counter family. Without labels, call {@link inc} on the family; with labels,
+ * A Prometheus counter family. Without labels, call {@link inc} on the family. With labels,
  * select the series first: `flaps.labels("Ethernet0").inc()`.
  *
  * @typeParam L label names, in the order `labels()` takes values.
  */
-export class Counter<const L extends readonly string[] = readonly []>
+export class Counter<const L extends LabelNames = readonly []>
   extends MetricFamily<L, CounterSeries> {
   constructor(options: MetricFamilyOptions<L>) {
     super("counter", options, () => new CounterSeries(options.name));

@@ -5,7 +5,7 @@ import {
   type MetricFamilyOptions,
   type SeriesReading,
 } from "./metric_family.ts";
-import type { SeriesEntry } from "./series_table.ts";
+import type { LabelNames, SeriesEntry } from "./series_table.ts";
 
 /** One gauge series: a value that goes up and down. */
 export class GaugeSeries {
@@ -33,7 +33,7 @@ export class GaugeSeries {
 }
 
 /** Options of {@linkcode Gauge}. */
-export interface GaugeOptions<L extends readonly string[]> extends MetricFamilyOptions<L> {
+export interface GaugeOptions<L extends LabelNames> extends MetricFamilyOptions<L> {
   /**
    * Called before each render or read, to set values that are cheaper to read at scrape time
    * than to track (connection states, memory). It must not throw.
@@ -42,13 +42,12 @@ export interface GaugeOptions<L extends readonly string[]> extends MetricFamilyO
 }
 
 /**
- * A Prometheus gauge family. Without labels, call {@link set} on the family; with labels,
+ * A Prometheus gauge family. Without labels, call {@link set} on the family. With labels,
  * select the series first: `up.labels("STATE_DB").set(1)`.
  *
  * @typeParam L label names, in the order `labels()` takes values.
  */
-export class Gauge<const L extends readonly string[] = readonly []>
-  extends MetricFamily<L, GaugeSeries> {
+export class Gauge<const L extends LabelNames = readonly []> extends MetricFamily<L, GaugeSeries> {
   #collect: ((gauge: Gauge<L>) => void) | undefined;
 
   constructor(options: GaugeOptions<L>) {

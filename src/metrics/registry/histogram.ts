@@ -5,13 +5,13 @@ import {
   type MetricFamilyOptions,
   type SeriesReading,
 } from "./metric_family.ts";
-import type { SeriesEntry } from "./series_table.ts";
+import type { LabelNames, SeriesEntry } from "./series_table.ts";
 
 /** One histogram series: observation counts per bucket, their sum and their number. */
 export class HistogramSeries {
   #name: string;
   #bounds: Float64Array;
-  /** Observations per bucket, not cumulative; the last slot holds those above every bound. */
+  /** Observations per bucket, not cumulative; the last slot counts those above every bound. */
   #counts: Float64Array;
   #sum = 0;
   #count = 0;
@@ -67,18 +67,18 @@ export class HistogramSeries {
 }
 
 /** Options of {@linkcode Histogram}. */
-export interface HistogramOptions<L extends readonly string[]> extends MetricFamilyOptions<L> {
+export interface HistogramOptions<L extends LabelNames> extends MetricFamilyOptions<L> {
   /** Upper bounds of the buckets, ascending; `+Inf` is added. */
   buckets: readonly number[];
 }
 
 /**
  * A Prometheus histogram family with fixed buckets. Without labels, call {@link observe} on
- * the family; with labels, select the series first. The label name `le` is reserved.
+ * the family. With labels, select the series first. The label name `le` is reserved.
  *
  * @typeParam L label names, in the order `labels()` takes values.
  */
-export class Histogram<const L extends readonly string[] = readonly []>
+export class Histogram<const L extends LabelNames = readonly []>
   extends MetricFamily<L, HistogramSeries> {
   /** `le` label text per bucket, `+Inf` last, formatted once. */
   #le: string[];

@@ -1,5 +1,11 @@
 import { escapeHelpText } from "./escape_label_value.ts";
-import { type LabelValues, type SeriesEntry, SeriesTable } from "./series_table.ts";
+import {
+  type LabelNames,
+  type LabelValues,
+  MAX_LABEL_NAMES,
+  type SeriesEntry,
+  SeriesTable,
+} from "./series_table.ts";
 
 /** Metric types this registry exports, as written on `# TYPE` lines. */
 export type MetricType = "counter" | "gauge" | "histogram";
@@ -26,12 +32,12 @@ export interface FamilyReading {
 }
 
 /** Options common to every metric family. */
-export interface MetricFamilyOptions<L extends readonly string[]> {
+export interface MetricFamilyOptions<L extends LabelNames> {
   /** Metric name: letters, digits, `_` and `:`, not starting with a digit. */
   name: string;
-  /** `# HELP` text; escaped on output. */
+  /** `# HELP` text, escaped on output. */
   help: string;
-  /** Label names, in the order `labels()` takes values; none by default. */
+  /** Label names in the order `labels()` takes values, none by default. */
   labelNames?: L;
 }
 
@@ -40,11 +46,10 @@ const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 
 /**
  * What counters, gauges and histograms share: name, help, label names, the series table and
- * the text exposition of the family. A family without labels has one series from the start
- * (so it exports 0 before any update); a labelled series appears when `labels()` first
- * selects it.
+ * the text exposition of the family. A family without labels has one series from the start, so
+ * it exports 0 before any update. A labelled series appears when `labels()` first selects it.
  */
-export abstract class MetricFamily<L extends readonly string[], S> {
+export abstract class MetricFamily<L extends LabelNames, S> {
   readonly name: string;
   readonly help: string;
   readonly type: MetricType;
@@ -68,17 +73,19 @@ export abstract class MetricFamily<L extends readonly string[], S> {
     this.type = type;
     this.labelNames = labelNames;
     this.#table = new SeriesTable(options.name, labelNames, create);
-    if (labelNames.length === 0) this.#table.get([]);
+    if (labelNames.length === 0) this.#table.get();
   }
 
   /**
-   * Returns the series of these label values, creating it at zero when missing. Keep the
-   * result for a fixed label set; looking it up again allocates nothing either.
+   * Returns the series of these label values, one per label name, creating it at zero when
+   * missing. Finding an existing series allocates nothing, so it is fine per message. A
+   * handle kept for a fixed label set saves the lookup as well.
    *
    * @throws {RangeError} when the number of values differs from the number of label names.
    */
-  labels(...values: LabelValues<L>): S {
-    return this.#table.get(values);
+  labels(...values: LabelValues<L> & [string?, string?, string?]): S;
+  labels(first?: string, second?: string, third?: string): S {
+    return this.#table.get(first, second, third);
   }
 
   /** Deletes the series of these label values, so it is no longer exported. */
@@ -89,12 +96,12 @@ export abstract class MetricFamily<L extends readonly string[], S> {
   /** Deletes every series; a family without labels restarts its one series at zero. */
   reset(): void {
     this.#table.clear();
-    if (this.labelNames.length === 0) this.#table.get([]);
+    if (this.labelNames.length === 0) this.#table.get();
   }
 
   /**
-   * The family's block of the exposition, without a final newline: `# HELP`, `# TYPE` and one
-   * line per sample. Values read at scrape time are refreshed first.
+   * Renders the family's block of the exposition without a final newline: `# HELP`, `# TYPE`
+   * and one line per sample. Values read at scrape time are refreshed first.
    */
   render(): string {
     this.collect();
@@ -106,7 +113,7 @@ export abstract class MetricFamily<L extends readonly string[], S> {
     return lines.join("\n");
   }
 
-  /** Every series with its current value, after refreshing values read at scrape time. */
+  /** Returns every series with its current value, after refreshing values read at scrape time. */
   read(): FamilyReading {
     this.collect();
     const series: SeriesReading[] = [];
@@ -114,7 +121,7 @@ export abstract class MetricFamily<L extends readonly string[], S> {
     return { name: this.name, type: this.type, series };
   }
 
-  /** The one series of a family without labels, for `inc()`, `set()` or `observe()`. */
+  /** Returns the one series of a family without labels, for `inc()`, `set()` or `observe()`. */
   protected unlabelled(action: string): S {
     if (this.labelNames.length > 0) {
       throw new TypeError(
@@ -122,7 +129,7 @@ export abstract class MetricFamily<L extends readonly string[], S> {
           `${this.labelNames.join(", ")}; select a series with labels() first`,
       );
     }
-    return this.#table.get([]);
+    return this.#table.get();
   }
 
   /** Updates values read at scrape time; nothing by default. */
@@ -140,6 +147,12 @@ function checkNames(name: string, labelNames: readonly string[], reserved: reado
     throw new TypeError(
       `Failed to create metric ${JSON.stringify(name)}: the name is not valid; use letters, ` +
         "digits, _ and :, not starting with a digit",
+    );
+  }
+  if (labelNames.length > MAX_LABEL_NAMES) {
+    throw new TypeError(
+      `Failed to create metric ${name}: it has ${labelNames.length} label names, at most ` +
+        `${MAX_LABEL_NAMES} are supported; split the metric or drop a label`,
     );
   }
   const seen = new Set<string>();

@@ -20,4 +20,4 @@ export type {
   SeriesReading,
 } from "./metric_family.ts";
 export { type AnyMetricFamily, EXPOSITION_CONTENT_TYPE, Registry } from "./registry.ts";
-export type { LabelValues } from "./series_table.ts";
+export type { LabelNames, LabelValues } from "./series_table.ts";

@@ -1,10 +1,11 @@
 import type { FamilyReading, MetricFamily } from "./metric_family.ts";
+import type { LabelNames } from "./series_table.ts";
 
 /** Content type of {@link Registry.render}: Prometheus text exposition format 0.0.4. */
 export const EXPOSITION_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
 
 /** Any counter, gauge or histogram family. */
-export type AnyMetricFamily = MetricFamily<readonly string[], unknown>;
+export type AnyMetricFamily = MetricFamily<LabelNames, unknown>;
 
 /**
  * The metric families one process exports, in registration order. It renders the text
@@ -33,7 +34,7 @@ export class Registry {
     return family;
   }
 
-  /** The family named `name`, if registered. */
+  /** Returns the family named `name`, or undefined when none is registered. */
   get(name: string): AnyMetricFamily | undefined {
     return this.#families.get(name);
   }
@@ -44,8 +45,9 @@ export class Registry {
   }
 
   /**
-   * The text exposition of every family: blocks of `# HELP`, `# TYPE` and sample lines,
-   * separated by an empty line and ended by a newline; `""` when nothing is registered.
+   * Renders the text exposition of every family: blocks of `# HELP`, `# TYPE` and sample
+   * lines, separated by an empty line and ended by a newline. It is `""` when nothing is
+   * registered.
    */
   render(): string {
     if (this.#families.size === 0) return "";
@@ -54,7 +56,7 @@ export class Registry {
     return `${blocks.join("\n\n")}\n`;
   }
 
-  /** The current series of the family named `name`, or undefined when none is registered. */
+  /** Reads the current series of the family named `name`, or undefined when none is registered. */
   read(name: string): FamilyReading | undefined {
     return this.#families.get(name)?.read();
   }

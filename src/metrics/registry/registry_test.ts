@@ -3,6 +3,7 @@ import { Counter } from "./counter.ts";
 import { Gauge } from "./gauge.ts";
 import { Histogram } from "./histogram.ts";
 import { EXPOSITION_CONTENT_TYPE, Registry } from "./registry.ts";
+import type { LabelNames } from "./series_table.ts";
 
 Deno.test("exposition escapes help and labels", () => {
   const registry = new Registry();
@@ -166,6 +167,13 @@ Deno.test("registry rejects bad input", () => {
   );
   assertThrows(() => new Gauge({ name: "g", help: "h", labelNames: ["__x"] }), TypeError);
   assertThrows(() => new Gauge({ name: "g", help: "h", labelNames: ["a", "a"] }), TypeError);
+  const fourNames = ["a", "b", "c", "d"] as unknown as LabelNames;
+  assertThrows(
+    () => new Gauge({ name: "g", help: "h", labelNames: fourNames }),
+    TypeError,
+    "Failed to create metric g: it has 4 label names, at most 3 are supported; split the " +
+      "metric or drop a label",
+  );
   assertThrows(
     () => new Histogram({ name: "h", help: "h", labelNames: ["le"], buckets: [1] }),
     TypeError,
