@@ -5,10 +5,10 @@ import { ROOT_CATEGORY } from "../logging/setup_logging.ts";
 const log = getLogger([ROOT_CATEGORY, "metrics"]);
 
 /**
- * Tells whether `[metrics]` asks for a server: plain HTTP (`tls = false`), or mutual TLS with
- * at least one of `cert`, `key` and `ca` set (a partial set is an error the server reports).
- * With none of them set, the server is off, the default, and this logs one INFO line
- * saying how to turn it on.
+ * Returns whether `[metrics]` requests a server: plain HTTP (`tls = false`), or mutual TLS with
+ * at least one of `cert`, `key` and `ca` set (the server reports a partial set as an error).
+ * With none of them set the server is off, which is the default, and this logs one INFO line
+ * on how to turn it on.
  *
  * It lives apart from `metrics_server.ts` so a daemon with metrics off can decide without
  * loading Node's HTTP modules, which cost about 10 MB of RSS.

@@ -45,8 +45,8 @@ const METRIC_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
 const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 
 /**
- * What counters, gauges and histograms share: name, help, label names, the series table and
- * the text exposition of the family. A family without labels has one series from the start, so
+ * Base of counters, gauges and histograms: name, help, label names, the series table and the
+ * text exposition of the family. A family without labels has one series from the start, so
  * it exports 0 before any update. A labelled series appears when `labels()` first selects it.
  */
 export abstract class MetricFamily<L extends LabelNames, S> {
