@@ -4,13 +4,13 @@
  * a subprocess.
  */
 import { createServer } from "node:http";
-import { Counter, Registry } from "prom-client";
 import { assert, assertEquals, assertMatch } from "./assert.ts";
 import { waitFor } from "./support/wait_for.ts";
 import { parseConfigText } from "../src/config/load_config.ts";
 import { type Alerting, startAlerting } from "../src/alerting/start_alerting.ts";
 import type { AlertsRequestHandler } from "../src/alerting/alerts_request_handler.ts";
 import { AlertHistory } from "../src/alerting/alert_history.ts";
+import { Counter, Registry } from "../src/metrics/registry/mod.ts";
 
 const root = new URL("../", import.meta.url).pathname;
 
@@ -86,12 +86,13 @@ Deno.test("alerting flap fires and resolves", async () => {
   const dir = await Deno.makeTempDir({ prefix: "alerting_" });
   const hook = webhookReceiver();
   const registry = new Registry();
-  const flaps = new Counter({
-    name: "portsyncd_port_oper_flaps_total",
-    help: "Oper changes",
-    labelNames: ["port"],
-    registers: [registry],
-  });
+  const flaps = registry.register(
+    new Counter({
+      name: "portsyncd_port_oper_flaps_total",
+      help: "Oper changes",
+      labelNames: ["port"],
+    }),
+  );
   const statuses: string[] = [];
   let alerting: Alerting | undefined;
   let web: Awaited<ReturnType<typeof serveAlerts>> | undefined;
@@ -106,8 +107,8 @@ Deno.test("alerting flap fires and resolves", async () => {
     await new Promise((resolve) => setTimeout(resolve, 150));
     // Flap Ethernet8 (unsilenced) and Ethernet12 (silenced) 10 times in 0.5 s.
     for (let i = 0; i < 10; i++) {
-      flaps.inc({ port: "Ethernet8" });
-      flaps.inc({ port: "Ethernet12" });
+      flaps.labels("Ethernet8").inc();
+      flaps.labels("Ethernet12").inc();
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
     const fired = await waitFor(() => {
@@ -134,7 +135,7 @@ Deno.test("alerting flap fires and resolves", async () => {
     assertEquals(page.json.active.length, 2);
     assertEquals(page.json.history.length, 2);
     assertEquals((await web.get("/alerts?limit=0")).status, 400);
-    const metrics = await registry.metrics();
+    const metrics = registry.render();
     assertMatch(metrics, /portsyncd_alerts_firing\{rule="port_flapping",severity="warning"\} 2/);
 
     // Stop flapping: the 1 s window empties and both alerts resolve.
@@ -201,19 +202,20 @@ Deno.test("alerting survives corrupt history and dead webhook", async () => {
   probe.close();
   await Deno.writeTextFile(`${dir}/alerts.db`, "garbage ".repeat(1000));
   const registry = new Registry();
-  const flaps = new Counter({
-    name: "portsyncd_port_oper_flaps_total",
-    help: "Oper changes",
-    labelNames: ["port"],
-    registers: [registry],
-  });
+  const flaps = registry.register(
+    new Counter({
+      name: "portsyncd_port_oper_flaps_total",
+      help: "Oper changes",
+      labelNames: ["port"],
+    }),
+  );
   let alerting: Alerting | undefined;
   try {
     alerting = startAlerting({ registry, config: config(dir, deadUrl) });
     const entries = [...Deno.readDirSync(dir)].map((entry) => entry.name);
     assert(entries.some((name) => name.startsWith("alerts.db.corrupt-")), entries.join());
     await new Promise((resolve) => setTimeout(resolve, 150));
-    for (let i = 0; i < 10; i++) flaps.inc({ port: "Ethernet8" });
+    for (let i = 0; i < 10; i++) flaps.labels("Ethernet8").inc();
     await waitFor(
       () =>
         Promise.resolve(alerting!.history!.query({ state: "firing" }).length === 1 || undefined),
@@ -221,10 +223,11 @@ Deno.test("alerting survives corrupt history and dead webhook", async () => {
         message: "flap alert firing in the new history",
       },
     );
-    await waitFor(async () => {
-      const text = await registry.metrics();
-      return /portsyncd_alert_webhook_failures_total\{rule="port_flapping"\} 1/.test(text) ||
-        undefined;
+    await waitFor(() => {
+      const text = registry.render();
+      return Promise.resolve(
+        /portsyncd_alert_webhook_failures_total\{rule="port_flapping"\} 1/.test(text) || undefined,
+      );
     }, { message: "webhook failure counted" });
   } finally {
     await alerting?.stop();

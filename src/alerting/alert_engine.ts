@@ -1,6 +1,6 @@
 import { getLogger } from "@logtape/logtape";
-import type { Registry } from "prom-client";
 import { ROOT_CATEGORY } from "../logging/setup_logging.ts";
+import type { Registry } from "../metrics/registry/mod.ts";
 import { AlertActions } from "./alert_actions.ts";
 import {
   type AlertRule,
@@ -83,7 +83,6 @@ export class AlertEngine {
   #onHistoryError: ((error: unknown) => void) | undefined;
   #entries = new Map<string, Map<string, Entry>>();
   #timer: ReturnType<typeof setTimeout> | undefined;
-  #running: Promise<void> | undefined;
   #stopped = true;
 
   constructor(options: AlertEngineOptions) {
@@ -112,9 +111,9 @@ export class AlertEngine {
    *
    * @returns the state changes of this evaluation, in rule order.
    */
-  async evaluate(): Promise<AlertTransition[]> {
+  evaluate(): AlertTransition[] {
     const now = this.#clock();
-    await this.#sampler.sample(now);
+    this.#sampler.sample(now);
     const transitions: AlertTransition[] = [];
     for (const rule of this.#rules) {
       let entries = this.#entries.get(rule.id);
@@ -194,22 +193,20 @@ export class AlertEngine {
     if (!this.#stopped) return;
     this.#stopped = false;
     const tick = () => {
-      this.#running = this.evaluate().then(
-        () => undefined,
-        (error) => log.warning("Failed to evaluate alert rules", { error }),
-      ).finally(() => {
-        this.#running = undefined;
-        if (!this.#stopped) this.#timer = setTimeout(tick, intervalMs);
-      });
+      try {
+        this.evaluate();
+      } catch (error) {
+        log.warning("Failed to evaluate alert rules", { error });
+      }
+      if (!this.#stopped) this.#timer = setTimeout(tick, intervalMs);
     };
     this.#timer = setTimeout(tick, intervalMs);
   }
 
-  /** Stops the timer and waits for an evaluation in progress. */
-  async stop(): Promise<void> {
+  /** Stops the timer. An evaluation runs to its end within one task, so none is left running. */
+  stop(): void {
     this.#stopped = true;
     clearTimeout(this.#timer);
-    await this.#running;
   }
 
   #step(

@@ -1,5 +1,5 @@
-import { Counter, Gauge, Histogram, Registry } from "prom-client";
 import { assertEquals } from "../../tests/assert.ts";
+import { Counter, Gauge, Histogram, Registry } from "../metrics/registry/mod.ts";
 import { AlertActions } from "./alert_actions.ts";
 import { AlertEngine } from "./alert_engine.ts";
 import type { AlertRule, AlertTransition } from "./alert_rule.ts";
@@ -24,176 +24,167 @@ function setup(ruleFields: string, options: { notify?: (s: string) => void } = {
     history: { record: (t) => recorded.push(t) },
     actions: new AlertActions({ notify: options.notify }),
   });
-  const step = async (ms: number) => {
+  const step = (ms: number) => {
     now += ms;
-    return (await engine.evaluate()).map((t) => `${t.from}->${t.to}`);
+    return engine.evaluate().map((t) => `${t.from}->${t.to}`);
   };
   return { registry, engine, recorded, step };
 }
 
-Deno.test("engine above fires after for", async () => {
+Deno.test("engine above fires after for", () => {
   const { registry, step, recorded } = setup(
     'metric = "g"\ncondition = "above"\nthreshold = 5\nfor = "10s"',
   );
-  const gauge = new Gauge({ name: "g", help: "h", registers: [registry] });
+  const gauge = registry.register(new Gauge({ name: "g", help: "h" }));
   gauge.set(6);
-  assertEquals(await step(0), ["inactive->pending"]);
-  assertEquals(await step(5000), []);
-  assertEquals(await step(5000), ["pending->firing"]);
+  assertEquals(step(0), ["inactive->pending"]);
+  assertEquals(step(5000), []);
+  assertEquals(step(5000), ["pending->firing"]);
   gauge.set(5);
-  assertEquals(await step(5000), []);
+  assertEquals(step(5000), []);
   gauge.set(7);
-  assertEquals(await step(5000), [], "a short dip does not resolve");
+  assertEquals(step(5000), [], "a short dip does not resolve");
   gauge.set(1);
-  assertEquals(await step(5000), []);
-  assertEquals(await step(5000), []);
-  assertEquals(await step(5000), ["firing->resolved"], "false for 10 s resolves");
+  assertEquals(step(5000), []);
+  assertEquals(step(5000), []);
+  assertEquals(step(5000), ["firing->resolved"], "false for 10 s resolves");
   gauge.set(9);
-  assertEquals(await step(5000), ["resolved->pending"]);
+  assertEquals(step(5000), ["resolved->pending"]);
   gauge.set(0);
-  assertEquals(await step(5000), ["pending->inactive"]);
+  assertEquals(step(5000), ["pending->inactive"]);
   assertEquals(recorded.length, 5);
   assertEquals(recorded[1]!.value, 6);
   assertEquals(recorded[1]!.threshold, "> 5");
 });
 
-Deno.test("engine below fires at once", async () => {
+Deno.test("engine below fires at once", () => {
   const { registry, step } = setup('metric = "up"\ncondition = "below"\nthreshold = 0.5');
-  const gauge = new Gauge({ name: "up", help: "h", labelNames: ["db"], registers: [registry] });
-  gauge.set({ db: "APPL_DB" }, 1);
-  gauge.set({ db: "STATE_DB" }, 0);
-  assertEquals(await step(0), ["inactive->firing"]);
-  gauge.set({ db: "STATE_DB" }, 1);
-  assertEquals(await step(1000), ["firing->resolved"]);
+  const gauge = registry.register(new Gauge({ name: "up", help: "h", labelNames: ["db"] }));
+  gauge.labels("APPL_DB").set(1);
+  gauge.labels("STATE_DB").set(0);
+  assertEquals(step(0), ["inactive->firing"]);
+  gauge.labels("STATE_DB").set(1);
+  assertEquals(step(1000), ["firing->resolved"]);
 });
 
-Deno.test("engine between and equals", async () => {
+Deno.test("engine between and equals", () => {
   const between = setup('metric = "g"\ncondition = "between"\nlow = 1\nhigh = 2');
-  const g1 = new Gauge({ name: "g", help: "h", registers: [between.registry] });
+  const g1 = between.registry.register(new Gauge({ name: "g", help: "h" }));
   g1.set(3);
-  assertEquals(await between.step(0), []);
+  assertEquals(between.step(0), []);
   g1.set(2);
-  assertEquals(await between.step(1), ["inactive->firing"]);
+  assertEquals(between.step(1), ["inactive->firing"]);
   g1.set(0.5);
-  assertEquals(await between.step(1), ["firing->resolved"]);
+  assertEquals(between.step(1), ["firing->resolved"]);
 
   const equals = setup('metric = "g"\ncondition = "equals"\nthreshold = 10\ntolerance = 0.5');
-  const g2 = new Gauge({ name: "g", help: "h", registers: [equals.registry] });
+  const g2 = equals.registry.register(new Gauge({ name: "g", help: "h" }));
   g2.set(10.6);
-  assertEquals(await equals.step(0), []);
+  assertEquals(equals.step(0), []);
   g2.set(9.5);
-  assertEquals(await equals.step(1), ["inactive->firing"]);
+  assertEquals(equals.step(1), ["inactive->firing"]);
 });
 
-Deno.test("engine rate counts new series", async () => {
+Deno.test("engine rate counts new series", () => {
   const { registry, step, engine } = setup(
     'metric = \'flaps_total{port="Ethernet8"}\'\ncondition = "rate_of_change"\n' +
       'threshold = 0.01\nwindow = "60s"',
   );
-  const flaps = new Counter({
-    name: "flaps_total",
-    help: "h",
-    labelNames: ["port"],
-    registers: [registry],
-  });
-  assertEquals(await step(0), []);
-  flaps.inc({ port: "Ethernet0" }, 100);
-  flaps.inc({ port: "Ethernet8" }, 1);
+  const flaps = registry.register(
+    new Counter({ name: "flaps_total", help: "h", labelNames: ["port"] }),
+  );
+  assertEquals(step(0), []);
+  flaps.labels("Ethernet0").inc(100);
+  flaps.labels("Ethernet8").inc(1);
   // The series appeared after the first reading, so it counts from 0: 1 in 60 s = 0.017/s.
-  assertEquals(await step(10_000), ["inactive->firing"]);
+  assertEquals(step(10_000), ["inactive->firing"]);
   assertEquals(engine.active()[0]!.value, 1 / 60);
   assertEquals(engine.active().map((a) => a.labels), [{ port: "Ethernet8" }]);
   // No more changes: up to 60 s the window still holds the change.
   const later: string[] = [];
-  for (let i = 0; i < 5; i++) later.push(...await step(10_000));
+  for (let i = 0; i < 5; i++) later.push(...step(10_000));
   assertEquals(later, []);
-  assertEquals(await step(10_000), ["firing->resolved"]);
+  assertEquals(step(10_000), ["firing->resolved"]);
 });
 
-Deno.test("engine rate divides by window", async () => {
+Deno.test("engine rate divides by window", () => {
   // The default flap rule: more than 6 changes in 2 minutes.
   const { registry, step, recorded } = setup(
     'metric = "flaps_total"\ncondition = "rate_of_change"\nthreshold = 0.05\nwindow = "2m"',
   );
-  const flaps = new Counter({
-    name: "flaps_total",
-    help: "h",
-    labelNames: ["port"],
-    registers: [registry],
-  });
-  assertEquals(await step(0), []);
-  flaps.inc({ port: "Ethernet0" });
-  assertEquals(await step(5000), [], "one change in 5 s is not 0.2/s");
+  const flaps = registry.register(
+    new Counter({ name: "flaps_total", help: "h", labelNames: ["port"] }),
+  );
+  assertEquals(step(0), []);
+  flaps.labels("Ethernet0").inc();
+  assertEquals(step(5000), [], "one change in 5 s is not 0.2/s");
   for (let change = 2; change <= 6; change++) {
-    flaps.inc({ port: "Ethernet0" });
-    assertEquals(await step(5000), [], `${change} changes`);
+    flaps.labels("Ethernet0").inc();
+    assertEquals(step(5000), [], `${change} changes`);
   }
-  flaps.inc({ port: "Ethernet0" });
-  assertEquals(await step(5000), ["inactive->firing"]);
+  flaps.labels("Ethernet0").inc();
+  assertEquals(step(5000), ["inactive->firing"]);
   assertEquals(recorded[0]!.value, 7 / 120);
 });
 
-Deno.test("engine rate handles counter reset", async () => {
+Deno.test("engine rate handles counter reset", () => {
   const { registry, step } = setup(
     'metric = "c_total"\ncondition = "rate_of_change"\nthreshold = 0.5\nwindow = "10s"',
   );
-  const counter = new Counter({ name: "c_total", help: "h", registers: [registry] });
+  const counter = registry.register(new Counter({ name: "c_total", help: "h" }));
   counter.inc(50);
-  await step(0);
+  step(0);
   counter.reset();
   counter.inc(10);
   // A reset reads as 10 new events in 10 s: 1/s.
-  assertEquals(await step(10_000), ["inactive->firing"]);
+  assertEquals(step(10_000), ["inactive->firing"]);
 });
 
-Deno.test("engine histogram p99 over window", async () => {
+Deno.test("engine histogram p99 over window", () => {
   const { registry, step, engine } = setup(
     'metric = "lat_seconds"\ncondition = "above"\nquantile = 0.99\nthreshold = 0.5\n' +
       'window = "60s"\nfor = "20s"',
   );
-  const histogram = new Histogram({
-    name: "lat_seconds",
-    help: "h",
-    buckets: [0.1, 0.5, 1, 5],
-    registers: [registry],
-  });
+  const histogram = registry.register(
+    new Histogram({ name: "lat_seconds", help: "h", buckets: [0.1, 0.5, 1, 5] }),
+  );
   for (let i = 0; i < 100; i++) histogram.observe(0.05);
-  assertEquals(await step(0), []);
+  assertEquals(step(0), []);
   for (let i = 0; i < 10; i++) histogram.observe(2);
-  assertEquals(await step(10_000), ["inactive->pending"]);
+  assertEquals(step(10_000), ["inactive->pending"]);
   assertEquals(engine.active()[0]!.value > 1, true);
-  assertEquals(await step(20_000), ["pending->firing"]);
+  assertEquals(step(20_000), ["pending->firing"]);
   for (let i = 0; i < 1000; i++) histogram.observe(0.05);
-  await step(60_000);
-  assertEquals(await step(20_000), ["firing->resolved"]);
+  step(60_000);
+  assertEquals(step(20_000), ["firing->resolved"]);
 });
 
-Deno.test("engine resolves vanished series", async () => {
+Deno.test("engine resolves vanished series", () => {
   const { registry, step, engine } = setup('metric = "g"\nthreshold = 1\nfor = "5s"');
-  const gauge = new Gauge({ name: "g", help: "h", labelNames: ["port"], registers: [registry] });
-  gauge.set({ port: "Ethernet4" }, 2);
-  await step(0);
-  assertEquals(await step(5000), ["pending->firing"]);
-  gauge.remove({ port: "Ethernet4" });
-  assertEquals(await step(1000), []);
-  assertEquals(await step(5000), ["firing->resolved"]);
+  const gauge = registry.register(new Gauge({ name: "g", help: "h", labelNames: ["port"] }));
+  gauge.labels("Ethernet4").set(2);
+  step(0);
+  assertEquals(step(5000), ["pending->firing"]);
+  gauge.remove("Ethernet4");
+  assertEquals(step(1000), []);
+  assertEquals(step(5000), ["firing->resolved"]);
   assertEquals(engine.active(), []);
 });
 
-Deno.test("engine notify lists firing alerts", async () => {
+Deno.test("engine notify lists firing alerts", () => {
   const statuses: string[] = [];
   const { registry, step } = setup(
     'metric = "g"\nthreshold = 1\nactions = ["notify"]',
     { notify: (s) => statuses.push(s) },
   );
-  const gauge = new Gauge({ name: "g", help: "h", labelNames: ["port"], registers: [registry] });
-  gauge.set({ port: "Ethernet4" }, 0);
-  await step(0);
-  gauge.set({ port: "Ethernet4" }, 2);
-  await step(1000);
-  await step(1000);
-  gauge.set({ port: "Ethernet4" }, 0);
-  await step(1000);
+  const gauge = registry.register(new Gauge({ name: "g", help: "h", labelNames: ["port"] }));
+  gauge.labels("Ethernet4").set(0);
+  step(0);
+  gauge.labels("Ethernet4").set(2);
+  step(1000);
+  step(1000);
+  gauge.labels("Ethernet4").set(0);
+  step(1000);
   assertEquals(statuses, [
     "alerts firing: none",
     'alerts firing: 1 (test{port="Ethernet4"})',
@@ -201,7 +192,7 @@ Deno.test("engine notify lists firing alerts", async () => {
   ]);
 });
 
-Deno.test("engine silence records without action", async () => {
+Deno.test("engine silence records without action", () => {
   const registry = new Registry();
   const statuses: string[] = [];
   const recorded: AlertTransition[] = [];
@@ -221,10 +212,10 @@ Deno.test("engine silence records without action", async () => {
     history: { record: (t) => recorded.push(t) },
     actions: new AlertActions({ notify: (s) => statuses.push(s) }),
   });
-  const gauge = new Gauge({ name: "g", help: "h", labelNames: ["port"], registers: [registry] });
-  gauge.set({ port: "Ethernet4" }, 2);
-  gauge.set({ port: "Ethernet8" }, 2);
-  await engine.evaluate();
+  const gauge = registry.register(new Gauge({ name: "g", help: "h", labelNames: ["port"] }));
+  gauge.labels("Ethernet4").set(2);
+  gauge.labels("Ethernet8").set(2);
+  engine.evaluate();
   assertEquals(recorded.map((t) => [t.labels.port, t.to, t.silenced]), [
     ["Ethernet4", "firing", true],
     ["Ethernet8", "firing", false],
@@ -232,8 +223,8 @@ Deno.test("engine silence records without action", async () => {
   assertEquals(statuses, ['alerts firing: 1 (t{port="Ethernet8"})']);
 });
 
-Deno.test("engine skips disabled rules", async () => {
+Deno.test("engine skips disabled rules", () => {
   const { registry, step } = setup('metric = "g"\nthreshold = 1\nenabled = false');
-  new Gauge({ name: "g", help: "h", registers: [registry] }).set(5);
-  assertEquals(await step(0), []);
+  registry.register(new Gauge({ name: "g", help: "h" })).set(5);
+  assertEquals(step(0), []);
 });

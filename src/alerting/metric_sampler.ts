@@ -1,5 +1,5 @@
-import type { Registry } from "prom-client";
-import { type AlertRule, labelKey } from "./alert_rule.ts";
+import type { FamilyReading, MetricType, Registry } from "../metrics/registry/mod.ts";
+import type { AlertRule } from "./alert_rule.ts";
 import { matchesLabels } from "./label_matcher.ts";
 
 /** Value of one series as a rule reads it; NaN when the window has no data. */
@@ -7,8 +7,6 @@ export interface SeriesValue {
   labels: Record<string, string>;
   value: number;
 }
-
-type MetricType = "counter" | "gauge" | "histogram" | "summary";
 
 /** One reading of a series: the value, or for a histogram its cumulative buckets. */
 interface Reading {
@@ -29,17 +27,8 @@ interface Family {
   series: Map<string, Series>;
 }
 
-/** Shape of one entry of prom-client's `getMetricsAsJSON()`. */
-interface MetricJson {
-  name: string;
-  type: string;
-  values: Array<
-    { value: number; labels: Record<string, string | number>; metricName?: string }
-  >;
-}
-
 /**
- * Reads a prom-client registry on each evaluation and keeps enough past readings per series to
+ * Reads the metrics registry on each evaluation and keeps enough past readings per series to
  * compute rates and histogram quantiles over a window. It never touches Redis: it only reads
  * the in-process registry.
  */
@@ -68,31 +57,26 @@ export class MetricSampler {
    * NOTE: a series already present at the first reading starts from that reading, so
    * increments made before the first evaluation (within `interval_ms` of start) are not counted.
    */
-  async sample(now: number): Promise<void> {
-    const metrics = await this.#read();
+  sample(now: number): void {
     const previousAt = this.#lastAt;
     const seen = new Set<string>();
-    for (const metric of metrics) {
-      const type = metric.type as MetricType;
+    for (const metric of this.#read()) {
+      const type = metric.type;
       let family = this.#families.get(metric.name);
       if (family === undefined || family.type !== type) {
         family = { type, series: new Map() };
         this.#families.set(metric.name, family);
       }
       seen.add(metric.name);
-      const readings = type === "histogram"
-        ? readHistogram(metric, now)
-        : metric.values.map((entry) => ({
-          labels: stringLabels(entry.labels),
-          reading: { at: now, value: entry.value } as Reading,
-        }));
       const present = new Set<string>();
-      for (const { labels, reading } of readings) {
-        const key = labelKey(labels);
+      for (const { key, labels, value, buckets, sum } of metric.series) {
+        const reading: Reading = buckets === undefined
+          ? { at: now, value }
+          : { at: now, value, buckets, sum };
         present.add(key);
         let series = family.series.get(key);
         if (series === undefined) {
-          series = { labels, readings: [] };
+          series = { labels: { ...labels }, readings: [] };
           if (previousAt !== undefined && (type === "counter" || type === "histogram")) {
             series.readings.push(zeroReading(reading, previousAt));
           }
@@ -115,14 +99,11 @@ export class MetricSampler {
    * Reads the families named at construction, or every family. Reading only what the rules
    * use keeps an idle evaluation cheap on a switch with a thousand labelled port series.
    */
-  async #read(): Promise<MetricJson[]> {
-    if (this.#names === undefined) {
-      return await this.#registry.getMetricsAsJSON() as unknown as MetricJson[];
-    }
-    const metrics: MetricJson[] = [];
-    for (const name of this.#names) {
-      const metric = this.#registry.getSingleMetric(name);
-      if (metric) metrics.push(await metric.get() as unknown as MetricJson);
+  #read(): FamilyReading[] {
+    const metrics: FamilyReading[] = [];
+    for (const name of this.#names ?? this.#registry.names()) {
+      const metric = this.#registry.read(name);
+      if (metric) metrics.push(metric);
     }
     return metrics;
   }
@@ -213,30 +194,6 @@ export function histogramQuantile(q: number, buckets: ReadonlyArray<[number, num
   return NaN;
 }
 
-function readHistogram(metric: MetricJson, now: number) {
-  const grouped = new Map<string, { labels: Record<string, string>; reading: Reading }>();
-  for (const entry of metric.values) {
-    const { le, ...rest } = entry.labels;
-    const labels = stringLabels(rest);
-    const key = labelKey(labels);
-    let group = grouped.get(key);
-    if (group === undefined) {
-      group = { labels, reading: { at: now, value: 0, buckets: [], sum: 0 } };
-      grouped.set(key, group);
-    }
-    if (entry.metricName?.endsWith("_bucket")) {
-      const bound = le === "+Inf" ? Infinity : Number(le);
-      group.reading.buckets!.push([bound, entry.value]);
-    } else if (entry.metricName?.endsWith("_sum")) {
-      group.reading.sum = entry.value;
-    } else if (entry.metricName?.endsWith("_count")) {
-      group.reading.value = entry.value;
-    }
-  }
-  for (const group of grouped.values()) group.reading.buckets!.sort((a, b) => a[0] - b[0]);
-  return [...grouped.values()];
-}
-
 function zeroReading(like: Reading, at: number): Reading {
   return like.buckets === undefined
     ? { at, value: 0 }
@@ -247,8 +204,4 @@ function zeroReading(like: Reading, at: number): Reading {
 function trim(readings: Reading[], start: number): void {
   const keepFrom = baseline(readings, start);
   if (keepFrom > 0) readings.splice(0, keepFrom);
-}
-
-function stringLabels(labels: Record<string, string | number>): Record<string, string> {
-  return Object.fromEntries(Object.entries(labels).map(([key, value]) => [key, String(value)]));
 }

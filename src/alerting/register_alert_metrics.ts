@@ -1,9 +1,9 @@
-import { Counter, Gauge, type Registry } from "prom-client";
+import { Counter, Gauge, type LabelNames, type Registry } from "../metrics/registry/mod.ts";
 import type { AlertEngine } from "./alert_engine.ts";
 
 /** Counters the alerting increments itself. */
 export interface AlertCounters {
-  webhookFailures: Counter<"rule">;
+  webhookFailures: Counter<readonly ["rule"]>;
   historyErrors: Counter;
 }
 
@@ -17,34 +17,61 @@ export function registerAlertMetrics(
   registry: Registry,
   engine: () => AlertEngine | undefined,
 ): AlertCounters {
-  if (registry.getSingleMetric("portsyncd_alerts_firing") === undefined) {
-    new Gauge({
-      name: "portsyncd_alerts_firing",
-      help: "Alert label sets firing per rule",
-      labelNames: ["rule", "severity"],
-      registers: [registry],
-      collect() {
-        this.reset();
-        for (const { rule, severity, count } of engine()?.firingCounts() ?? []) {
-          this.set({ rule, severity }, count);
-        }
-      },
-    });
+  if (registry.get("portsyncd_alerts_firing") === undefined) {
+    registry.register(
+      new Gauge({
+        name: "portsyncd_alerts_firing",
+        help: "Alert label sets firing per rule",
+        labelNames: ["rule", "severity"],
+        collect(gauge) {
+          gauge.reset();
+          for (const { rule, severity, count } of engine()?.firingCounts() ?? []) {
+            gauge.labels(rule, severity).set(count);
+          }
+        },
+      }),
+    );
   }
-  const webhookFailures = registry.getSingleMetric("portsyncd_alert_webhook_failures_total") as
-    | Counter<"rule">
-    | undefined ?? new Counter({
-    name: "portsyncd_alert_webhook_failures_total",
-    help: "Alert webhook deliveries that failed after every attempt or were dropped",
-    labelNames: ["rule"],
-    registers: [registry],
-  });
-  const historyErrors = registry.getSingleMetric("portsyncd_alert_history_errors_total") as
-    | Counter
-    | undefined ?? new Counter({
-    name: "portsyncd_alert_history_errors_total",
-    help: "Alert history writes that failed",
-    registers: [registry],
-  });
+  const webhookFailures = reuse<readonly ["rule"]>(
+    registry,
+    "portsyncd_alert_webhook_failures_total",
+    ["rule"],
+  ) ?? registry.register(
+    new Counter({
+      name: "portsyncd_alert_webhook_failures_total",
+      help: "Alert webhook deliveries that failed after every attempt or were dropped",
+      labelNames: ["rule"],
+    }),
+  );
+  const historyErrors = reuse<readonly []>(registry, "portsyncd_alert_history_errors_total", []) ??
+    registry.register(
+      new Counter({
+        name: "portsyncd_alert_history_errors_total",
+        help: "Alert history writes that failed",
+      }),
+    );
   return { webhookFailures, historyErrors };
+}
+
+/**
+ * Returns the counter registered as `name`, if any.
+ *
+ * @throws {TypeError} when a metric of that name is registered but is not a counter with
+ * exactly these label names.
+ */
+function reuse<L extends LabelNames>(
+  registry: Registry,
+  name: string,
+  labelNames: L,
+): Counter<L> | undefined {
+  const existing = registry.get(name);
+  if (existing === undefined) return undefined;
+  if (!(existing instanceof Counter) || existing.labelNames.join() !== labelNames.join()) {
+    throw new TypeError(
+      `Failed to register alert metric ${name}: a ${existing.type} with labels ` +
+        `[${existing.labelNames.join(", ")}] has that name; declare it as a counter with ` +
+        `labels [${labelNames.join(", ")}]`,
+    );
+  }
+  return existing as Counter<L>;
 }

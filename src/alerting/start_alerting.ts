@@ -1,7 +1,7 @@
 import { getLogger } from "@logtape/logtape";
-import type { Registry } from "prom-client";
 import type { Config } from "../config/config_schema.ts";
 import { ROOT_CATEGORY } from "../logging/setup_logging.ts";
+import type { Registry } from "../metrics/registry/mod.ts";
 import { AlertActions } from "./alert_actions.ts";
 import { AlertEngine } from "./alert_engine.ts";
 import { AlertHistory } from "./alert_history.ts";
@@ -61,7 +61,7 @@ export function startAlerting(options: StartAlertingOptions): Alerting {
   const counters = registerAlertMetrics(options.registry, () => engine);
   const webhook = new WebhookSender({
     ...settings.webhook,
-    onFailure: (rule) => counters.webhookFailures.inc({ rule }),
+    onFailure: (rule) => counters.webhookFailures.labels(rule).inc(),
   });
   let history: AlertHistory | undefined;
   let pruneTimer: ReturnType<typeof setInterval> | undefined;
@@ -144,7 +144,7 @@ export function startAlerting(options: StartAlertingOptions): Alerting {
     }),
     async stop() {
       clearInterval(pruneTimer);
-      await engine?.stop();
+      engine?.stop();
       await webhook.close();
       history?.close();
     },

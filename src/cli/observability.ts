@@ -10,7 +10,8 @@ import { EventLoopLag } from "../metrics/event_loop_lag.ts";
 import { buildHealthReport, healthResponse } from "../metrics/health_report.ts";
 import { HttpRouter } from "../metrics/http_router.ts";
 import type { ListenAddress } from "../metrics/listen_address.ts";
-import { type MetricsServer, startMetricsServer } from "../metrics/metrics_server.ts";
+import type { MetricsServer } from "../metrics/metrics_server.ts";
+import { metricsServerWanted } from "../metrics/metrics_server_wanted.ts";
 import { createConnection } from "../sonic_db/connection.ts";
 import type { DatabaseConfig } from "../sonic_db/database_config.ts";
 import { SystemdNotifier } from "../systemd/systemd_notifier.ts";
@@ -96,8 +97,13 @@ export class Observability {
       this.#reporter.stateChanged(status.state);
       this.#reporter.start();
     }
+    const { metrics } = this.#options.config;
+    if (!metricsServerWanted(metrics)) return;
+    // Loaded here, not at the top: node:http and node:https cost about 10 MB of RSS, which a
+    // daemon with the server off (the default) should not pay.
+    const { startMetricsServer } = await import("../metrics/metrics_server.ts");
     this.#server = await startMetricsServer({
-      metrics: this.#options.config.metrics,
+      metrics,
       address: this.#options.metricsAddress,
       router: this.router,
     });

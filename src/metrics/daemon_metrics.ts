@@ -1,4 +1,3 @@
-import { Counter, Gauge, Histogram, Registry } from "prom-client";
 import type { DaemonState } from "../daemon/daemon.ts";
 import type { DaemonObserver } from "../daemon/daemon_observer.ts";
 import type { DaemonStatus } from "../daemon/daemon_status.ts";
@@ -9,6 +8,7 @@ import type { LinkDecision } from "../sync/link_filter.ts";
 import type { SyncObserver } from "../sync/port_sync.ts";
 import type { StateOperation } from "../sync/port_state_store.ts";
 import type { EventLoopLag } from "./event_loop_lag.ts";
+import { type AnyMetricFamily, Counter, Gauge, Histogram, Registry } from "./registry/mod.ts";
 
 /** Latency buckets in seconds, from 10 µs (one Redis round trip on a unix socket) to 2.5 s. */
 export const LATENCY_BUCKETS_SECONDS = [
@@ -56,200 +56,220 @@ export class DaemonMetrics implements SyncObserver, MonitorObserver, DaemonObser
   #lastOper = new Map<string, boolean>();
   #now: () => number;
 
-  #netlinkMessages: Counter<"type" | "outcome">;
-  #linkEvents: Counter<"type" | "outcome">;
+  #netlinkMessages: Counter<readonly ["type", "outcome"]>;
+  #linkEvents: Counter<readonly ["type", "outcome"]>;
   #decodeErrors: Counter;
-  #receiveErrors: Counter<"errno">;
+  #receiveErrors: Counter<readonly ["errno"]>;
   #overflows: Counter;
-  #dumps: Counter<"reason">;
-  #dumpFailures: Counter<"reason">;
-  #redisWrites: Counter<"db">;
-  #redisWriteFailures: Counter<"db">;
+  #dumps: Counter<readonly ["reason"]>;
+  #dumpFailures: Counter<readonly ["reason"]>;
+  #redisWrites: Counter<readonly ["db"]>;
+  #redisWriteFailures: Counter<readonly ["db"]>;
   #stateWriteDuration: Histogram;
   #eventLatency: Histogram;
-  #reconnects: Counter<"db">;
-  #portAdmin: Gauge<"port">;
-  #portOper: Gauge<"port">;
-  #operFlaps: Counter<"port">;
+  #reconnects: Counter<readonly ["db"]>;
+  #portAdmin: Gauge<readonly ["port"]>;
+  #portOper: Gauge<readonly ["port"]>;
+  #operFlaps: Counter<readonly ["port"]>;
   #portInitDone: Gauge;
-  #starts: Counter<"mode">;
+  #starts: Counter<readonly ["mode"]>;
   #reconciliation: Gauge | undefined;
-  #reconciledPorts: Counter<"outcome"> | undefined;
+  #reconciledPorts: Counter<readonly ["outcome"]> | undefined;
   #resyncs: Counter;
-  #lastReceiveAge!: Gauge;
 
   /** @param now Monotonic clock in ms; replaced in tests. */
   constructor(now: () => number = () => performance.now()) {
     this.#now = now;
     this.#startedAt = now();
-    const registers = [this.registry];
+    const add = <F extends AnyMetricFamily>(family: F): F => this.registry.register(family);
     const sources = () => this.#sources;
-    this.#netlinkMessages = new Counter({
-      name: "portsyncd_netlink_messages_total",
-      help: "Netlink messages read, by message type and what the monitor did with them " +
-        "(decoded, or dropped as a stale dump reply or a datagram not sent by the kernel)",
-      labelNames: ["type", "outcome"],
-      registers,
-    });
-    this.#linkEvents = new Counter({
-      name: "portsyncd_link_events_total",
-      help: "Link messages by type and sync outcome (set, delete, renamed, or the ignore reason)",
-      labelNames: ["type", "outcome"],
-      registers,
-    });
-    this.#decodeErrors = new Counter({
-      name: "portsyncd_netlink_decode_errors_total",
-      help: "Malformed netlink messages skipped",
-      registers,
-    });
-    this.#receiveErrors = new Counter({
-      name: "portsyncd_netlink_receive_errors_total",
-      help: "Failed netlink receives by errno name",
-      labelNames: ["errno"],
-      registers,
-    });
-    this.#overflows = new Counter({
-      name: "portsyncd_netlink_overflows_total",
-      help: "Netlink receive buffer overflows (ENOBUFS): the kernel dropped link events",
-      registers,
-    });
-    this.#dumps = new Counter({
-      name: "portsyncd_netlink_dumps_total",
-      help: "Link dumps started, retries included, by reason (startup, or the resync cause)",
-      labelNames: ["reason"],
-      registers,
-    });
-    this.#resyncs = new Counter({
-      name: "portsyncd_netlink_resyncs_total",
-      help:
-        "Link dumps other than the first start-up attempt: resyncs after lost events and retries",
-      registers,
-    });
-    this.#dumpFailures = new Counter({
-      name: "portsyncd_netlink_dump_failures_total",
-      help: "Link dumps that failed and were retried, by reason",
-      labelNames: ["reason"],
-      registers,
-    });
-    this.#redisWrites = new Counter({
-      name: "portsyncd_redis_writes_total",
-      help: "Entries written, by database (STATE_DB port operations, APPL_DB entries)",
-      labelNames: ["db"],
-      registers,
-    });
-    this.#redisWriteFailures = new Counter({
-      name: "portsyncd_redis_write_failures_total",
-      help: "Failed write transactions, by database; the changes are kept and written again",
-      labelNames: ["db"],
-      registers,
-    });
-    this.#stateWriteDuration = new Histogram({
-      name: "portsyncd_state_db_write_duration_seconds",
-      help: "Duration of one STATE_DB write transaction",
-      buckets: LATENCY_BUCKETS_SECONDS,
-      registers,
-    });
-    this.#eventLatency = new Histogram({
-      name: "portsyncd_event_to_redis_latency_seconds",
-      help: "Time from receiving a netlink batch to the confirmed STATE_DB write of its changes",
-      buckets: LATENCY_BUCKETS_SECONDS,
-      registers,
-    });
-    this.#reconnects = new Counter({
-      name: "portsyncd_redis_reconnects_total",
-      help: "Redis reconnect attempts, by database",
-      labelNames: ["db"],
-      registers,
-    });
-    new Gauge({
-      name: "portsyncd_redis_connected",
-      help: "1 while the connection to the database is ready, else 0",
-      labelNames: ["db"],
-      registers,
-      collect() {
-        const status = sources()?.status.redisStatus() ?? {};
-        for (const db of DATABASES) {
-          if (status[db] !== undefined) this.set({ db }, status[db] === "ready" ? 1 : 0);
-        }
-      },
-    });
-    this.#portAdmin = new Gauge({
-      name: "portsyncd_port_admin_up",
-      help: "Administrative state written to STATE_DB: 1 up, 0 down",
-      labelNames: ["port"],
-      registers,
-    });
-    this.#portOper = new Gauge({
-      name: "portsyncd_port_oper_up",
-      help: "Operational state written to STATE_DB: 1 up, 0 down",
-      labelNames: ["port"],
-      registers,
-    });
-    this.#operFlaps = new Counter({
-      name: "portsyncd_port_oper_flaps_total",
-      help: "Changes of a port's operational state seen in link messages",
-      labelNames: ["port"],
-      registers,
-    });
+    this.#netlinkMessages = add(
+      new Counter({
+        name: "portsyncd_netlink_messages_total",
+        help: "Netlink messages read, by message type and what the monitor did with them " +
+          "(decoded, or dropped as a stale dump reply or a datagram not sent by the kernel)",
+        labelNames: ["type", "outcome"],
+      }),
+    );
+    this.#linkEvents = add(
+      new Counter({
+        name: "portsyncd_link_events_total",
+        help: "Link messages by type and sync outcome (set, delete, renamed, or the ignore reason)",
+        labelNames: ["type", "outcome"],
+      }),
+    );
+    this.#decodeErrors = add(
+      new Counter({
+        name: "portsyncd_netlink_decode_errors_total",
+        help: "Malformed netlink messages skipped",
+      }),
+    );
+    this.#receiveErrors = add(
+      new Counter({
+        name: "portsyncd_netlink_receive_errors_total",
+        help: "Failed netlink receives by errno name",
+        labelNames: ["errno"],
+      }),
+    );
+    this.#overflows = add(
+      new Counter({
+        name: "portsyncd_netlink_overflows_total",
+        help: "Netlink receive buffer overflows (ENOBUFS): the kernel dropped link events",
+      }),
+    );
+    this.#dumps = add(
+      new Counter({
+        name: "portsyncd_netlink_dumps_total",
+        help: "Link dumps started, retries included, by reason (startup, or the resync cause)",
+        labelNames: ["reason"],
+      }),
+    );
+    this.#resyncs = add(
+      new Counter({
+        name: "portsyncd_netlink_resyncs_total",
+        help:
+          "Link dumps other than the first start-up attempt: resyncs after lost events and retries",
+      }),
+    );
+    this.#dumpFailures = add(
+      new Counter({
+        name: "portsyncd_netlink_dump_failures_total",
+        help: "Link dumps that failed and were retried, by reason",
+        labelNames: ["reason"],
+      }),
+    );
+    this.#redisWrites = add(
+      new Counter({
+        name: "portsyncd_redis_writes_total",
+        help: "Entries written, by database (STATE_DB port operations, APPL_DB entries)",
+        labelNames: ["db"],
+      }),
+    );
+    this.#redisWriteFailures = add(
+      new Counter({
+        name: "portsyncd_redis_write_failures_total",
+        help: "Failed write transactions, by database; the changes are kept and written again",
+        labelNames: ["db"],
+      }),
+    );
+    this.#stateWriteDuration = add(
+      new Histogram({
+        name: "portsyncd_state_db_write_duration_seconds",
+        help: "Duration of one STATE_DB write transaction",
+        buckets: LATENCY_BUCKETS_SECONDS,
+      }),
+    );
+    this.#eventLatency = add(
+      new Histogram({
+        name: "portsyncd_event_to_redis_latency_seconds",
+        help: "Time from receiving a netlink batch to the confirmed STATE_DB write of its changes",
+        buckets: LATENCY_BUCKETS_SECONDS,
+      }),
+    );
+    this.#reconnects = add(
+      new Counter({
+        name: "portsyncd_redis_reconnects_total",
+        help: "Redis reconnect attempts, by database",
+        labelNames: ["db"],
+      }),
+    );
+    add(
+      new Gauge({
+        name: "portsyncd_redis_connected",
+        help: "1 while the connection to the database is ready, else 0",
+        labelNames: ["db"],
+        collect(gauge) {
+          const status = sources()?.status.redisStatus() ?? {};
+          for (const db of DATABASES) {
+            if (status[db] !== undefined) gauge.labels(db).set(status[db] === "ready" ? 1 : 0);
+          }
+        },
+      }),
+    );
+    this.#portAdmin = add(
+      new Gauge({
+        name: "portsyncd_port_admin_up",
+        help: "Administrative state written to STATE_DB: 1 up, 0 down",
+        labelNames: ["port"],
+      }),
+    );
+    this.#portOper = add(
+      new Gauge({
+        name: "portsyncd_port_oper_up",
+        help: "Operational state written to STATE_DB: 1 up, 0 down",
+        labelNames: ["port"],
+      }),
+    );
+    this.#operFlaps = add(
+      new Counter({
+        name: "portsyncd_port_oper_flaps_total",
+        help: "Changes of a port's operational state seen in link messages",
+        labelNames: ["port"],
+      }),
+    );
+    // Registered at PortInitDone, so it is absent rather than 0 until then.
     this.#portInitDone = new Gauge({
       name: "portsyncd_port_init_done_seconds",
       help: "Seconds from daemon start to the PortInitDone write",
-      registers: [],
     });
-    this.#starts = new Counter({
-      name: "portsyncd_starts_total",
-      help: "Starts of this process by mode (warm or cold)",
-      labelNames: ["mode"],
-      registers,
-    });
-    new Gauge({
-      name: "portsyncd_daemon_state",
-      help: "1 for the daemon's current lifecycle state, 0 for the others",
-      labelNames: ["state"],
-      registers,
-      collect() {
-        const current = sources()?.status.state;
-        if (current === undefined) return;
-        for (const state of STATES) this.set({ state }, state === current ? 1 : 0);
-      },
-    });
-    new Gauge({
-      name: "portsyncd_ports_pending",
-      help: "Ports with changes not yet confirmed by STATE_DB",
-      registers,
-      collect() {
-        const status = sources()?.status;
-        if (status) this.set(status.pendingPortCount);
-      },
-    });
-    this.#lastReceiveAge = new Gauge({
-      name: "portsyncd_netlink_last_receive_age_seconds",
-      help: "Seconds since the last netlink batch was received",
-      registers,
-      collect: () => {
-        const at = sources()?.status.lastNetlinkReceiveAt ?? 0;
-        if (at > 0) {
-          this.#lastReceiveAge.set(Math.max(0, this.#now() - at) / 1000);
-        }
-      },
-    });
-    new Gauge({
-      name: "process_resident_memory_bytes",
-      help: "Resident memory size in bytes",
-      registers,
-      collect() {
-        this.set(Deno.memoryUsage().rss);
-      },
-    });
-    new Gauge({
-      name: "portsyncd_event_loop_lag_seconds",
-      help: "How late the event loop runs a timer that is due",
-      registers,
-      collect() {
-        const lag = sources()?.lag;
-        if (lag) this.set(lag.lagSeconds);
-      },
-    });
+    this.#starts = add(
+      new Counter({
+        name: "portsyncd_starts_total",
+        help: "Starts of this process by mode (warm or cold)",
+        labelNames: ["mode"],
+      }),
+    );
+    add(
+      new Gauge({
+        name: "portsyncd_daemon_state",
+        help: "1 for the daemon's current lifecycle state, 0 for the others",
+        labelNames: ["state"],
+        collect(gauge) {
+          const current = sources()?.status.state;
+          if (current === undefined) return;
+          for (const state of STATES) gauge.labels(state).set(state === current ? 1 : 0);
+        },
+      }),
+    );
+    add(
+      new Gauge({
+        name: "portsyncd_ports_pending",
+        help: "Ports with changes not yet confirmed by STATE_DB",
+        collect(gauge) {
+          const status = sources()?.status;
+          if (status) gauge.set(status.pendingPortCount);
+        },
+      }),
+    );
+    add(
+      new Gauge({
+        name: "portsyncd_netlink_last_receive_age_seconds",
+        help: "Seconds since the last netlink batch was received",
+        collect: (gauge) => {
+          const at = sources()?.status.lastNetlinkReceiveAt ?? 0;
+          if (at > 0) gauge.set(Math.max(0, this.#now() - at) / 1000);
+        },
+      }),
+    );
+    add(
+      new Gauge({
+        name: "process_resident_memory_bytes",
+        help: "Resident memory size in bytes",
+        collect(gauge) {
+          gauge.set(Deno.memoryUsage().rss);
+        },
+      }),
+    );
+    add(
+      new Gauge({
+        name: "portsyncd_event_loop_lag_seconds",
+        help: "How late the event loop runs a timer that is due",
+        collect(gauge) {
+          const lag = sources()?.lag;
+          if (lag) gauge.set(lag.lagSeconds);
+        },
+      }),
+    );
   }
 
   /** Connects the scrape-time gauges to the daemon and the lag probe. */
@@ -258,8 +278,8 @@ export class DaemonMetrics implements SyncObserver, MonitorObserver, DaemonObser
   }
 
   /** Prometheus text exposition of every metric. */
-  text(): Promise<string> {
-    return this.registry.metrics();
+  text(): string {
+    return this.registry.render();
   }
 
   /** Content type of {@link text}. */
@@ -271,11 +291,11 @@ export class DaemonMetrics implements SyncObserver, MonitorObserver, DaemonObser
 
   messages(kind: string, count: number): void {
     if (kind === "stale-dump-reply") {
-      this.#netlinkMessages.inc({ type: "dump-reply", outcome: "stale" }, count);
+      this.#netlinkMessages.labels("dump-reply", "stale").inc(count);
     } else if (kind === "foreign-sender") {
-      this.#netlinkMessages.inc({ type: "datagram", outcome: "foreign-sender" }, count);
+      this.#netlinkMessages.labels("datagram", "foreign-sender").inc(count);
     } else {
-      this.#netlinkMessages.inc({ type: kind, outcome: "decoded" }, count);
+      this.#netlinkMessages.labels(kind, "decoded").inc(count);
     }
   }
 
@@ -284,17 +304,17 @@ export class DaemonMetrics implements SyncObserver, MonitorObserver, DaemonObser
   }
 
   receiveError(errnoName: string): void {
-    this.#receiveErrors.inc({ errno: errnoName });
+    this.#receiveErrors.labels(errnoName).inc();
     if (errnoName === "ENOBUFS") this.#overflows.inc();
   }
 
   dumpStarted(reason: DumpReason, attempt: number): void {
-    this.#dumps.inc({ reason });
+    this.#dumps.labels(reason).inc();
     if (reason !== "startup" || attempt > 1) this.#resyncs.inc();
   }
 
   dumpFailed(reason: DumpReason, _cause: string): void {
-    this.#dumpFailures.inc({ reason });
+    this.#dumpFailures.labels(reason).inc();
   }
 
   // SyncObserver
@@ -306,11 +326,11 @@ export class DaemonMetrics implements SyncObserver, MonitorObserver, DaemonObser
     else if (decision.action === "delete") {
       outcome = decision.reason === "renamed" ? "renamed" : "delete";
     } else outcome = "set";
-    this.#linkEvents.inc({ type, outcome });
+    this.#linkEvents.labels(type, outcome).inc();
     if (decision.action !== "set") return;
     const previous = this.#lastOper.get(decision.name);
     if (previous !== undefined && previous !== decision.status.oper) {
-      this.#operFlaps.inc({ port: decision.name });
+      this.#operFlaps.labels(decision.name).inc();
     }
     this.#lastOper.set(decision.name, decision.status.oper);
   }
@@ -320,7 +340,7 @@ export class DaemonMetrics implements SyncObserver, MonitorObserver, DaemonObser
     seconds: number,
     receivedAt: number | undefined,
   ): void {
-    this.#redisWrites.inc({ db: "STATE_DB" }, operations.length);
+    this.#redisWrites.labels("STATE_DB").inc(operations.length);
     this.#stateWriteDuration.observe(seconds);
     if (receivedAt !== undefined) {
       this.#eventLatency.observe(Math.max(0, this.#now() - receivedAt) / 1000);
@@ -328,42 +348,40 @@ export class DaemonMetrics implements SyncObserver, MonitorObserver, DaemonObser
     for (const operation of operations) {
       const port = operation.name;
       if (operation.op === "set") {
-        this.#portAdmin.set({ port }, operation.status.admin ? 1 : 0);
-        this.#portOper.set({ port }, operation.status.oper ? 1 : 0);
+        this.#portAdmin.labels(port).set(operation.status.admin ? 1 : 0);
+        this.#portOper.labels(port).set(operation.status.oper ? 1 : 0);
       } else {
-        this.#portAdmin.remove({ port });
-        this.#portOper.remove({ port });
+        this.#portAdmin.remove(port);
+        this.#portOper.remove(port);
       }
     }
   }
 
   stateWriteFailed(_operations: StateOperation[], _error: unknown): void {
-    this.#redisWriteFailures.inc({ db: "STATE_DB" });
+    this.#redisWriteFailures.labels("STATE_DB").inc();
   }
 
   portInitDone(): void {
     this.#portInitDone.set((this.#now() - this.#startedAt) / 1000);
-    if (!this.registry.getSingleMetric("portsyncd_port_init_done_seconds")) {
-      this.registry.registerMetric(this.#portInitDone);
-    }
+    if (!this.registry.get(this.#portInitDone.name)) this.registry.register(this.#portInitDone);
   }
 
   // DaemonObserver
 
   startMode(warm: boolean): void {
-    this.#starts.inc({ mode: warm ? "warm" : "cold" });
+    this.#starts.labels(warm ? "warm" : "cold").inc();
   }
 
   redisReconnect(db: string): void {
-    this.#reconnects.inc({ db });
+    this.#reconnects.labels(db).inc();
   }
 
   applWritten(entries: number): void {
-    this.#redisWrites.inc({ db: "APPL_DB" }, entries);
+    this.#redisWrites.labels("APPL_DB").inc(entries);
   }
 
   applWriteFailed(_entries: number): void {
-    this.#redisWriteFailures.inc({ db: "APPL_DB" });
+    this.#redisWriteFailures.labels("APPL_DB").inc();
   }
 
   /**
@@ -375,21 +393,23 @@ export class DaemonMetrics implements SyncObserver, MonitorObserver, DaemonObser
     ports: { unchanged: number; updated: number; removed: number },
   ): void {
     if (!this.#reconciliation) {
-      this.#reconciliation = new Gauge({
-        name: "portsyncd_warm_reconcile_seconds",
-        help: "Time from process start to the end of the warm-restart reconciliation",
-        registers: [this.registry],
-      });
-      this.#reconciledPorts = new Counter({
-        name: "portsyncd_warm_reconciled_ports_total",
-        help: "Ports compared at warm-restart reconciliation, by outcome",
-        labelNames: ["outcome"],
-        registers: [this.registry],
-      });
+      this.#reconciliation = this.registry.register(
+        new Gauge({
+          name: "portsyncd_warm_reconcile_seconds",
+          help: "Time from process start to the end of the warm-restart reconciliation",
+        }),
+      );
+      this.#reconciledPorts = this.registry.register(
+        new Counter({
+          name: "portsyncd_warm_reconciled_ports_total",
+          help: "Ports compared at warm-restart reconciliation, by outcome",
+          labelNames: ["outcome"],
+        }),
+      );
     }
     this.#reconciliation.set(seconds);
     for (const [outcome, count] of Object.entries(ports)) {
-      this.#reconciledPorts?.inc({ outcome }, count);
+      this.#reconciledPorts?.labels(outcome).inc(count);
     }
   }
 }

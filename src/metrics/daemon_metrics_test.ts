@@ -25,7 +25,7 @@ function sample(text: string, series: string): number | undefined {
   return line === undefined ? undefined : Number(line.slice(series.length + 1));
 }
 
-Deno.test("metrics count flaps and writes", async () => {
+Deno.test("metrics count flaps and writes", () => {
   let now = 1000;
   const metrics = new DaemonMetrics(() => now);
   for (const oper of [true, false, true, true]) {
@@ -45,7 +45,7 @@ Deno.test("metrics count flaps and writes", async () => {
   metrics.receiveError("ENOBUFS");
   metrics.dumpStarted("overflow", 1);
   metrics.portInitDone();
-  const text = await metrics.text();
+  const text = metrics.text();
   assertEquals(sample(text, 'portsyncd_port_oper_flaps_total{port="Ethernet0"}'), 2);
   assertEquals(sample(text, 'portsyncd_port_oper_up{port="Ethernet0"}'), 0);
   assertEquals(sample(text, 'portsyncd_port_admin_up{port="Ethernet0"}'), 1);
@@ -58,10 +58,37 @@ Deno.test("metrics count flaps and writes", async () => {
   assertEquals(sample(text, "portsyncd_netlink_resyncs_total"), 1);
   metrics.stateWritten([{ op: "delete", name: "Ethernet0" }], 0.0001, undefined);
   metrics.reconciled(0.5, { unchanged: 3, updated: 2, removed: 1 });
-  const later = await metrics.text();
+  const later = metrics.text();
   assertEquals(sample(later, 'portsyncd_port_oper_up{port="Ethernet0"}'), undefined);
   assertEquals(sample(later, "portsyncd_warm_reconcile_seconds"), 0.5);
   assertEquals(sample(later, 'portsyncd_warm_reconciled_ports_total{outcome="updated"}'), 2);
+});
+
+Deno.test("promtool accepts daemon metrics", async () => {
+  const metrics = new DaemonMetrics();
+  metrics.messages("RTM_NEWLINK", 3);
+  metrics.receiveError('odd "errno"\\\n');
+  metrics.stateWritten(
+    [{ op: "set", name: "Ethernet0", status: { ifindex: 5, admin: true, oper: true, mtu: 9100 } }],
+    0.0002,
+    undefined,
+  );
+  metrics.portInitDone();
+  metrics.reconciled(0.5, { unchanged: 1, updated: 0, removed: 0 });
+  const text = metrics.text();
+  assert(text.includes('{errno="odd \\"errno\\"\\\\\\n"} 1'), text);
+  const promtool = new Deno.Command("promtool", {
+    args: ["check", "metrics"],
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const writer = promtool.stdin.getWriter();
+  await writer.write(new TextEncoder().encode(text));
+  await writer.close();
+  const output = await promtool.output();
+  const report = new TextDecoder().decode(output.stdout) + new TextDecoder().decode(output.stderr);
+  assertEquals([output.code, report], [0, ""]);
 });
 
 Deno.test("health degrades without redis", () => {

@@ -1,10 +1,10 @@
 import { getLogger } from "@logtape/logtape";
-import * as http from "node:http";
-import * as https from "node:https";
+import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import type { Config } from "../config/config_schema.ts";
 import { ROOT_CATEGORY } from "../logging/setup_logging.ts";
 import type { HttpRouter } from "./http_router.ts";
 import type { ListenAddress } from "./listen_address.ts";
+import { metricsServerWanted } from "./metrics_server_wanted.ts";
 
 /** A listening metrics server. */
 export interface MetricsServer {
@@ -44,13 +44,13 @@ export async function startMetricsServer(
   options: MetricsServerOptions,
 ): Promise<MetricsServer | undefined> {
   const { metrics, address, router } = options;
-  const listener = (request: http.IncomingMessage, response: http.ServerResponse) => {
+  const listener = (request: IncomingMessage, response: ServerResponse) => {
     serve(request, response).catch((error) => {
       log.warning("Failed to respond to metrics request", { path: request.url, error });
       response.destroy();
     });
   };
-  const serve = async (request: http.IncomingMessage, response: http.ServerResponse) => {
+  const serve = async (request: IncomingMessage, response: ServerResponse) => {
     const url = new URL(request.url ?? "/", "http://localhost");
     const method = request.method ?? "GET";
     const answer = await router.handle(method, url);
@@ -64,10 +64,13 @@ export async function startMetricsServer(
     log.trace("Served metrics request", { method, path: url.pathname, status: answer.status });
   };
 
-  let server: http.Server;
+  // Node's HTTP modules are loaded only here, also in the bundle, where a static import
+  // would load them at start-up even with the server off.
+  let server: Server;
   if (metrics.tls) {
     const credentials = await readCredentials(metrics);
     if (!credentials) return undefined;
+    const https = await import("node:https");
     try {
       server = https.createServer({
         ...credentials,
@@ -87,6 +90,7 @@ export async function startMetricsServer(
       log.debug("Rejected metrics client in the TLS handshake", { error });
     });
   } else {
+    const http = await import("node:http");
     server = http.createServer(listener);
   }
 
@@ -127,14 +131,8 @@ export async function startMetricsServer(
 async function readCredentials(
   metrics: Config["metrics"],
 ): Promise<{ cert: string; key: string; ca: string } | undefined> {
+  if (!metricsServerWanted(metrics)) return undefined;
   const unset = CREDENTIAL_KEYS.filter((key) => metrics[key] === undefined);
-  if (unset.length === CREDENTIAL_KEYS.length) {
-    log.info(
-      "Metrics server is off: set [metrics] cert, key and ca for mutual TLS, or tls = false " +
-        "on a loopback address",
-    );
-    return undefined;
-  }
   if (unset.length > 0) {
     log.error(
       "Failed to start metrics server: a [metrics] credential key is unset; set cert, key and ca",
