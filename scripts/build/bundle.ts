@@ -1,6 +1,6 @@
 /**
  * `deno task bundle`: writes `dist/portsyncd.js`, the daemon and its npm dependencies
- * (ioredis, LogTape, smol-toml) in one ES module that runs on the pinned Deno
+ * (LogTape, smol-toml) in one ES module that runs on the pinned Deno
  * runtime with no module cache and no network, then runs its `--version` as a smoke test.
  *
  * @module
