@@ -5,8 +5,8 @@
  * `redis-server` with nothing else allowed.
  *
  * Why each one:
- * - `--allow-env` without a list: ioredis loads the `debug` package, which enumerates the
- *   whole environment when it is first imported, so a list of names fails at start-up.
+ * - `--allow-env` lists only systemd's notify variables, the only ones the daemon reads; the
+ *   metrics server (`node:https`) and the alert history (`node:sqlite`) run without more.
  * - `--allow-ffi` without a list: `ffi/libc.ts` opens `libc.so.6` by soname, and Deno turns a
  *   bare soname in the allow list into a path below the working folder. FFI can reach any
  *   memory anyway, so a list would not make the sandbox tighter.
@@ -40,7 +40,7 @@ const METRICS_LISTEN = "[::1]:9090";
 
 /** Permission flags, one string per flag, for `deno run` and `deno compile`. */
 export const PERMISSION_FLAGS: readonly string[] = [
-  "--allow-env",
+  "--allow-env=NOTIFY_SOCKET,WATCHDOG_USEC,WATCHDOG_PID",
   "--allow-ffi",
   `--allow-read=${["/etc/sonic", "/var/run/redis", "/run/redis", STATE_DIR, "/proc/self"]}`,
   `--allow-write=${[...REDIS_SOCKETS, STATE_DIR]}`,
