@@ -15,6 +15,9 @@
  * carrier-up per port); idle CPU and Redis commands; peak RSS. It prints a table and then one
  * JSON line. See bench/RESULTS.md for the meaning of every row.
  *
+ * Without `--daemon-cmd` it measures what the package ships: it builds `dist/portsyncd.js` with
+ * `deno task bundle` and runs it with the package's runtime flags (V8 limits included).
+ *
  * @module
  */
 
@@ -24,7 +27,7 @@ import { createNamespace, type Namespace } from "../tests/support/netns.ts";
 import { Orchagent } from "../tests/support/orchagent.ts";
 import { type RedisServer, startRedis } from "../tests/support/redis_server.ts";
 import { REPO_ROOT } from "../tests/support/daemon.ts";
-import { V8_FLAGS } from "../packaging/v8_flags.ts";
+import { RUNTIME_FLAGS } from "../packaging/permission_flags.ts";
 import { BenchDaemon } from "./_bench_daemon.ts";
 import { KeyspaceWatch } from "./_keyspace_watch.ts";
 import { LinkObserver } from "./_link_observer.ts";
@@ -115,7 +118,7 @@ function percentile(values: number[], fraction: number): number {
 function parseOptions(args: string[]): Options {
   const options: Options = {
     ports: [32, 256, 1024],
-    daemonCommand: [Deno.execPath(), "run", V8_FLAGS, "--allow-all", `${REPO_ROOT}/main.ts`],
+    daemonCommand: [],
     samples: 200,
     rates: [2000, 5000, 10000, 15000, 20000],
     idleSeconds: 10,
@@ -691,8 +694,32 @@ function printTable(results: PortCountResult[]): void {
   }
 }
 
+/** Builds the bundle and returns the command the package's launcher would run. */
+async function shippedCommand(): Promise<string[]> {
+  const build = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "--allow-all", `${REPO_ROOT}/scripts/build/bundle.ts`],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  if (!build.success) {
+    throw new Error(
+      `Build the bundle failed; run deno task bundle to see why:\n${
+        new TextDecoder().decode(build.stderr)
+      }`,
+    );
+  }
+  return [
+    Deno.execPath(),
+    "run",
+    ...RUNTIME_FLAGS,
+    "--allow-all",
+    `${REPO_ROOT}/dist/portsyncd.js`,
+  ];
+}
+
 async function main(): Promise<number> {
   const options = parseOptions(Deno.args);
+  if (options.daemonCommand.length === 0) options.daemonCommand = await shippedCommand();
   const onSignal = () => interrupted = true;
   Deno.addSignalListener("SIGINT", onSignal);
   Deno.addSignalListener("SIGTERM", onSignal);
