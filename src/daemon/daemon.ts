@@ -78,6 +78,7 @@ export class Daemon implements DaemonStatus {
   #store = new PortStateStore();
   #queue: Promise<void> = Promise.resolve();
   #recheckTimer: ReturnType<typeof setInterval> | undefined;
+  #recheck: { intervalMs: number; run: () => void } | undefined;
   #warm = false;
   #initialSyncDone = false;
   #warmRestart: WarmRestart | undefined;
@@ -152,7 +153,7 @@ export class Daemon implements DaemonStatus {
 
   /** Netdevs waiting for their APPL_DB entry. */
   get awaitingPortCount(): number {
-    return this.#sync?.awaitingNames().length ?? 0;
+    return this.#sync?.awaitingCount ?? 0;
   }
 
   /** Connection status per database name; empty before the connections are opened. */
@@ -349,17 +350,23 @@ export class Daemon implements DaemonStatus {
       }
     });
     // A netdev seen before its APPL_DB entry is published by this bounded recheck of only the
-    // awaiting names, nothing when none await. It asks the APPL_DB port cache, which answers
-    // from keyspace notifications when the server sends them and with one pipelined EXISTS
-    // otherwise or while its subscriber reconnects, so the recheck works with any server
-    // setting and needs no event to have been delivered.
-    this.#recheckTimer = setInterval(() => {
-      // While APPL_DB is away the lookup would only fail; its reconnect or recovery rechecks.
-      const applAnswers = connections.appl.status === "ready" && !applGuard.stalled;
-      if (this.#sync && this.#sync.awaitingNames().length > 0 && applAnswers) {
-        this.#enqueue(() => this.#sync!.recheckAwaiting());
-      }
-    }, config.sync.appl_recheck_interval_ms);
+    // awaiting names. It asks the APPL_DB port cache, which answers from keyspace
+    // notifications when the server sends them and with one pipelined EXISTS otherwise or
+    // while its subscriber reconnects, so the recheck works with any server setting and needs
+    // no event to have been delivered. The timer runs only while a netdev awaits, so an idle
+    // daemon does not wake for it.
+    this.#recheck = {
+      intervalMs: config.sync.appl_recheck_interval_ms,
+      run: () => {
+        // While APPL_DB is away the lookup would only fail; its reconnect or recovery rechecks.
+        const applAnswers = connections.appl.status === "ready" && !applGuard.stalled;
+        if (this.#sync && this.#sync.awaitingCount > 0 && applAnswers) {
+          this.#enqueue(() => this.#sync!.recheckAwaiting());
+        }
+        this.#updateRecheckTimer();
+      },
+    };
+    this.#updateRecheckTimer();
     this.#watchReconnects(connections);
   }
 
@@ -499,7 +506,27 @@ export class Daemon implements DaemonStatus {
     }
   }
 
+  /** Runs the APPL_DB recheck timer exactly while some netdev awaits its entry. */
+  #updateRecheckTimer(): void {
+    const wanted = this.#recheck !== undefined && (this.#sync?.awaitingCount ?? 0) > 0 &&
+      (this.#state === "starting" || this.#state === "running");
+    if (wanted && this.#recheckTimer === undefined) {
+      this.#recheckTimer = setInterval(this.#recheck!.run, this.#recheck!.intervalMs);
+    } else if (!wanted && this.#recheckTimer !== undefined) {
+      clearInterval(this.#recheckTimer);
+      this.#recheckTimer = undefined;
+    }
+  }
+
   async #handle(segments: MonitorSegment[], receivedAt: number): Promise<void> {
+    try {
+      await this.#handleSegments(segments, receivedAt);
+    } finally {
+      this.#updateRecheckTimer();
+    }
+  }
+
+  async #handleSegments(segments: MonitorSegment[], receivedAt: number): Promise<void> {
     const sync = this.#sync;
     if (!sync) return;
     for (const segment of segments) {

@@ -8,7 +8,7 @@ export const STALL_PROBE_INTERVAL_MS = 200;
 
 /** Options of {@link StallGuard}. */
 export interface StallGuardOptions {
-  /** Connection to watch; its `commandTimeout` bounds each probe. */
+  /** Connection to watch. Its `commandTimeoutMs` bounds each probe. */
   client: Pick<RedisClient, "ping">;
   /** Database name for the log, such as `STATE_DB`. */
   dbName: string;

@@ -133,8 +133,9 @@ Deno.test("event loop lag sees a block", () => {
   const lag = new EventLoopLag(() => now);
   lag.start();
   try {
-    now = 1500;
-    assertEquals(lag.lagSeconds, 1.4);
+    // A probe is due every second, so a loop blocked for 2.5 s is 1.5 s overdue.
+    now = 2500;
+    assertEquals(lag.lagSeconds, 1.5);
   } finally {
     lag.stop();
   }

@@ -1,8 +1,11 @@
-/** Interval of the probe timer, in milliseconds. */
-const PROBE_INTERVAL_MS = 100;
+/**
+ * Interval of the probe timer, in milliseconds. One wake-up per second keeps an idle daemon
+ * quiet, and a blocked loop still shows at once through the overdue time.
+ */
+const PROBE_INTERVAL_MS = 1000;
 
 /**
- * Measures how late the event loop runs a timer: a probe is scheduled every 100 ms and the
+ * Measures how late the event loop runs a timer: a probe is scheduled every second and the
  * delay beyond that is the lag. A lag near zero means callbacks (netlink batches, Redis
  * replies) run when they are due. The timer does not keep the process alive.
  */

@@ -101,7 +101,8 @@ Deno.test("client connect sets name and db", async () => {
     await assertRejects(
       () => redis.connect(),
       Error,
-      `Failed to connect to Redis at ${redis.endpoint}: already ready`,
+      `Failed to connect to Redis at ${redis.endpoint}: the client is already ready; ` +
+        "call disconnect() first to connect again",
     );
   });
 });

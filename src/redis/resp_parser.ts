@@ -57,6 +57,8 @@ export class RespParser {
   /**
    * Returns the next complete reply, or {@link NEED_MORE}, after which the partial bytes are
    * kept as a copy.
+   * NOTE: a reply that spans reads is parsed again from its start on each read, so a reply of
+   * n reads costs O(n²). The daemon's largest replies (KEYS, SCAN at 1024 ports) are a few reads.
    *
    * @throws {RespProtocolError} On bytes that are not RESP2.
    */

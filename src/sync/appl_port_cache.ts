@@ -19,7 +19,7 @@ export interface ApplPortCacheOptions {
   /** Client on APPL_DB for CONFIG GET, SCAN and the EXISTS fallback. */
   client: RedisClient;
   /**
-   * A connection of its own for keyspace notifications, not connected yet (`lazyConnect`),
+   * A connection of its own for keyspace notifications, not connected yet,
    * with `autoResubscribe: false`: the cache subscribes and rescans after every connect. The
    * cache owns it and closes it in {@link ApplPortCache.close}.
    */

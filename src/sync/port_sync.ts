@@ -80,6 +80,11 @@ export class PortSync {
     return this.#initDone;
   }
 
+  /** Count of netdevs that wait for their APPL_DB entry. */
+  get awaitingCount(): number {
+    return this.#awaiting.size;
+  }
+
   /** Names of netdevs that wait for their APPL_DB entry. */
   awaitingNames(): string[] {
     return [...this.#awaiting.keys()];
