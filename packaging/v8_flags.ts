@@ -13,6 +13,10 @@
  * - `--max-old-space-size=32` (MB): about 3 times the live heap at 1024 ports, so V8 marks
  *   sooner instead of growing. A heap that reached the limit would make V8 abort the process
  *   (the service manager then restarts it), so the limit keeps that margin.
+ * - `--heap-growing-percent=50`: the old generation may grow to 1.5 times what the last
+ *   mark-compact left alive before the next one, instead of V8's larger factor for small heaps.
+ *   Two interleaved pairs at 1024 ports measured 1 to 4 MB less peak RSS and the same CPU.
+ *   `--optimize-for-size` saved 6 MB more but cost 5 to 15 % CPU per write, so it is left out.
  * - `--max-opt=2`: V8 optimizes with Maglev but not TurboFan. TurboFan's code in the `deno`
  *   binary is then never paged in, which saves about 3 MB of RSS; storm CPU per STATE_DB write
  *   was not measurably higher.
@@ -29,6 +33,7 @@
 export const V8_OPTIONS: readonly string[] = [
   "--max-semi-space-size=2",
   "--max-old-space-size=32",
+  "--heap-growing-percent=50",
   "--max-opt=2",
 ];
 
