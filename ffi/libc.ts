@@ -42,6 +42,14 @@ export const LIBC_SYMBOLS = {
     result: "isize",
   },
   /**
+   * `int recvmmsg(int sockfd, struct mmsghdr *msgvec, unsigned int vlen, int flags,
+   *               struct timespec *timeout);`
+   */
+  recvmmsg: {
+    parameters: ["i32", "buffer", "u32", "i32", "pointer"],
+    result: "i32",
+  },
+  /**
    * `int poll(struct pollfd *fds, nfds_t nfds, int timeout);` (`nfds_t` is `unsigned long`).
    * Runs on a worker thread, so its errno cannot be read afterwards.
    */

@@ -7,6 +7,7 @@
 
 import { checkSyscall, EAGAIN, EINTR, errnoName, readErrno } from "./errno.ts";
 import { libc } from "./libc.ts";
+import { ReceiveVector } from "./receive_vector.ts";
 
 // Socket constants from <linux/socket.h>, <linux/netlink.h> and <asm-generic/socket.h>.
 /** `AF_NETLINK`: the netlink address family. */
@@ -57,10 +58,11 @@ const RECEIVE_BUFFER_SIZE = 64 * 1024;
 /** Default cap on datagrams drained by one {@linkcode NetlinkSocket.receiveBatch}. */
 const DEFAULT_MAX_DATAGRAMS = 256;
 /**
- * Size of the buffer that borrowed datagrams are read into, one after another. A batch ends
- * early when less than {@link RECEIVE_BUFFER_SIZE} is left, about 600 link messages in.
+ * Datagrams that one `recvmmsg` call of a borrowing batch reads, each into its own
+ * {@link RECEIVE_BUFFER_SIZE} slot. The 4 MiB of slots are reserved, not resident: a link
+ * message touches one page of its slot.
  */
-const BORROW_BUFFER_SIZE = 1024 * 1024;
+const BORROW_SLOTS = 64;
 /** Cap on consecutive `EINTR` retries, so a signal storm cannot spin forever. */
 const MAX_EINTR_RETRIES = 64;
 
@@ -114,7 +116,7 @@ export class NetlinkSocket {
   #released = false;
   #receiving = false;
   readonly #buffer = new Uint8Array(RECEIVE_BUFFER_SIZE);
-  #borrowBuffer: Uint8Array | undefined;
+  #receiveVector: ReceiveVector | undefined;
   readonly #address = new Uint8Array(SOCKADDR_NL_SIZE);
   readonly #addressLength = new Uint32Array(1);
   readonly #pollFds = new Uint8Array(2 * POLLFD_SIZE);
@@ -334,13 +336,42 @@ export class NetlinkSocket {
     }
   }
 
+  /**
+   * Reads what is queued, up to {@link BORROW_SLOTS} datagrams, with one `recvmmsg` call
+   * instead of one `recvfrom` per datagram plus the one that ends on `EAGAIN`. Returns
+   * undefined when nothing was queued.
+   */
+  #drainVector(maxDatagrams: number): ReceiveBatch | undefined {
+    const c = libc();
+    const vector = this.#receiveVector ??= new ReceiveVector(BORROW_SLOTS, RECEIVE_BUFFER_SIZE);
+    const wanted = Math.min(maxDatagrams, vector.slots);
+    let count = -1;
+    for (let interrupts = 0; count === -1; interrupts++) {
+      vector.prepare(wanted);
+      count = c.recvmmsg(this.#fd, vector.headers, wanted, MSG_DONTWAIT | MSG_TRUNC, null);
+      if (count !== -1) break;
+      const errno = readErrno();
+      if (errno === EINTR && interrupts < MAX_EINTR_RETRIES) continue;
+      if (errno === EAGAIN) return undefined;
+      return { kind: "error", errno, errnoName: errnoName(errno), datagrams: [] };
+    }
+    const datagrams: Uint8Array[] = [];
+    let foreignSenders = 0;
+    let truncated = 0;
+    for (let slot = 0; slot < count; slot++) {
+      if (vector.truncated(slot)) truncated++;
+      else if (vector.senderPortId(slot) !== 0) foreignSenders++;
+      else datagrams.push(vector.datagram(slot));
+    }
+    if (count === 0) return undefined;
+    return { kind: "data", datagrams, foreignSenders, truncated };
+  }
+
   /** Reads until `EAGAIN`, returning undefined when nothing was queued at all. */
   #drain(maxDatagrams: number, borrow: boolean): ReceiveBatch | undefined {
+    if (borrow) return this.#drainVector(maxDatagrams);
     const c = libc();
-    const target = borrow
-      ? (this.#borrowBuffer ??= new Uint8Array(BORROW_BUFFER_SIZE))
-      : this.#buffer;
-    let offset = 0;
+    const target = this.#buffer;
     const datagrams: Uint8Array[] = [];
     const addressView = new DataView(this.#address.buffer);
     const addressLength = new Uint8Array(this.#addressLength.buffer);
@@ -348,12 +379,12 @@ export class NetlinkSocket {
     let truncated = 0;
     let interrupts = 0;
     let received = 0;
-    while (received < maxDatagrams && offset + RECEIVE_BUFFER_SIZE <= target.length) {
+    while (received < maxDatagrams) {
       this.#addressLength[0] = SOCKADDR_NL_SIZE;
       const length = Number(
         c.recvfrom(
           this.#fd,
-          offset === 0 ? target : target.subarray(offset),
+          target,
           BigInt(RECEIVE_BUFFER_SIZE),
           MSG_DONTWAIT | MSG_TRUNC,
           this.#address,
@@ -372,13 +403,7 @@ export class NetlinkSocket {
       } else if (addressView.getUint32(SOCKADDR_NL_PID, true) !== 0) {
         foreignSenders++;
       } else {
-        if (borrow) {
-          datagrams.push(target.subarray(offset, offset + length));
-          // Eight-byte steps keep every borrowed datagram aligned for its 64-bit counters.
-          offset += (length + 7) & ~7;
-        } else {
-          datagrams.push(target.slice(0, length));
-        }
+        datagrams.push(target.slice(0, length));
       }
     }
     if (received === 0) return undefined;

@@ -103,7 +103,7 @@ class Probe {
   readonly #reader: ReadableStreamDefaultReader<string>;
   #pending = "";
 
-  constructor(ns: string, scenario: string, groups: number, bufferBytes: number) {
+  constructor(ns: string, scenario: string, groups: number, bufferBytes: number, borrow: boolean) {
     this.#child = new Deno.Command("ip", {
       args: [
         "netns",
@@ -116,6 +116,7 @@ class Probe {
         scenario,
         String(groups),
         String(bufferBytes),
+        ...(borrow ? ["borrow"] : []),
       ],
       stdin: "piped",
       stdout: "piped",
@@ -173,9 +174,10 @@ async function withProbe(
   groups: number,
   bufferBytes: number,
   body: (ns: string, probe: Probe) => Promise<void>,
+  borrow = false,
 ): Promise<void> {
   await withNamespace(async (ns) => {
-    const probe = new Probe(ns, scenario, groups, bufferBytes);
+    const probe = new Probe(ns, scenario, groups, bufferBytes, borrow);
     try {
       await body(ns, probe);
     } finally {
@@ -267,4 +269,77 @@ Deno.test("open rejects invalid groups", () => {
     message:
       "Failed to set netlink receive buffer: 0 bytes is invalid, use a positive 31-bit integer",
   });
+});
+
+Deno.test("borrowed dump lists loopback link", async () => {
+  await withProbe("dump", 0, 1 << 20, async (_ns, probe) => {
+    await probe.line<Ready>("ready");
+    await probe.go();
+    const result = await probe.line<Result>("dump result");
+    const messages = batchMessages(result.batches);
+    assert.ok(messages.some((m) => m.type === NLMSG_DONE), "no NLMSG_DONE received");
+    const names = messages.filter((m) => m.type === RTM_NEWLINK).map((m) => m.name);
+    assert.deepEqual(names, ["lo"]);
+  }, true);
+});
+
+Deno.test("borrowed batches keep order", async () => {
+  await withProbe("drain", 1, 8 << 20, async (ns, probe) => {
+    await probe.line<Ready>("ready");
+    await run("ip", ["-n", ns, "link", "add", "Ethernet0", "type", "veth", "peer", "veth-p"]);
+    // 150 renames queue 150 or more link messages, each carrying the name it was given.
+    const lines = Array.from(
+      { length: 150 },
+      (_, index) =>
+        `link set dev ${index === 0 ? "Ethernet0" : `Port${index - 1}`} name Port${index}`,
+    );
+    const file = await Deno.makeTempFile({ prefix: "ffi-rename-" });
+    try {
+      await Deno.writeTextFile(file, lines.join("\n") + "\n");
+      await run("ip", ["-n", ns, "-batch", file]);
+    } finally {
+      await Deno.remove(file);
+    }
+    await probe.go();
+    const result = await probe.line<Result>("drain result");
+    assert.ok(result.batches.length >= 3, `${result.batches.length} batches for 150+ messages`);
+    for (const batch of result.batches) {
+      assert.equal(batch.kind, "data");
+      assert.ok(
+        batch.kind === "data" && batch.datagrams.length <= 64,
+        "a borrowed batch holds at most 64 datagrams",
+      );
+    }
+    const renamed = batchMessages(result.batches)
+      .filter((m) => m.type === RTM_NEWLINK && m.name?.startsWith("Port"))
+      .map((m) => Number(m.name!.slice(4)));
+    const expected = Array.from({ length: 150 }, (_, index) => index);
+    assert.deepEqual([...new Set(renamed)], expected);
+  }, true);
+});
+
+Deno.test("borrowed overflow reports ENOBUFS", async () => {
+  await withProbe("overflow", 1, 2048, async (ns, probe) => {
+    await probe.line<Ready>("ready");
+    await run("ip", ["-n", ns, "link", "add", "Ethernet0", "type", "veth", "peer", "veth-p"]);
+    const flaps = Array.from(
+      { length: 100 },
+      () => "link set Ethernet0 up\nlink set Ethernet0 down",
+    )
+      .join("\n");
+    const batchFile = await Deno.makeTempFile({ prefix: "ffi-flap-" });
+    try {
+      await Deno.writeTextFile(batchFile, flaps + "\n");
+      await run("ip", ["-n", ns, "-batch", batchFile]);
+    } finally {
+      await Deno.remove(batchFile);
+    }
+    await probe.go();
+    const result = await probe.line<Result>("overflow result");
+    const [first, second] = result.batches;
+    assert.equal(first?.kind === "error" ? first.errnoName : first?.kind, "ENOBUFS");
+    assert.equal(second?.kind, "data");
+    const queued = second?.kind === "data" ? second.datagrams.length : 0;
+    assert.ok(queued > 0, "no queued datagrams after ENOBUFS");
+  }, true);
 });

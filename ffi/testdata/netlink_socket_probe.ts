@@ -9,7 +9,9 @@
  * 3. Runs the scenario from argv and prints `{ "event": "result", ... }`. Datagrams are
  *    base64 so the parent can decode them.
  *
- * Usage: `deno run --allow-all netlink_socket_probe.ts SCENARIO GROUPS RECEIVE_BUFFER_BYTES`
+ * Usage: `deno run --allow-all netlink_socket_probe.ts SCENARIO GROUPS RECEIVE_BUFFER_BYTES
+ * [borrow]`. With `borrow`, batches are read with `{ borrow: true }` and encoded at once.
+ * Scenario `drain` reads batches until one wait of 500 ms brings nothing.
  *
  * @module
  */
@@ -35,14 +37,14 @@ function summarize(batch: ReceiveBatch): BatchSummary {
 }
 
 /** Receives one batch, or closes the socket and reports a timeout after `WAIT_MS`. */
-async function receiveBounded(socket: NetlinkSocket): Promise<BatchSummary> {
+async function receiveBounded(socket: NetlinkSocket, waitMs = WAIT_MS): Promise<BatchSummary> {
   let timedOut = false;
   const timer = setTimeout(() => {
     timedOut = true;
     socket.close();
-  }, WAIT_MS);
+  }, waitMs);
   try {
-    const batch = await socket.receiveBatch();
+    const batch = await socket.receiveBatch(undefined, { borrow });
     return timedOut ? { kind: "timeout" } : summarize(batch);
   } finally {
     clearTimeout(timer);
@@ -76,6 +78,9 @@ function getLinkDump(): Uint8Array {
   return request;
 }
 
+/** Whether batches are read with `{ borrow: true }`. */
+const borrow = Deno.args[3] === "borrow";
+
 async function main(): Promise<void> {
   const [scenario, groups, bufferBytes] = Deno.args;
   const socket = NetlinkSocket.open({
@@ -102,6 +107,12 @@ async function main(): Promise<void> {
       // overflow: the first batch should report ENOBUFS, the second the queued remainder.
       const count = scenario === "overflow" ? 2 : 1;
       for (let i = 0; i < count; i++) batches.push(await receiveBounded(socket));
+    } else if (scenario === "drain") {
+      for (let i = 0; i < 1000; i++) {
+        const batch = await receiveBounded(socket, 500);
+        if (batch.kind !== "data") break;
+        batches.push(batch);
+      }
     } else if (scenario === "close") {
       const pending = receiveBounded(socket);
       await new Promise((resolve) => setTimeout(resolve, 200));
@@ -112,7 +123,7 @@ async function main(): Promise<void> {
       return;
     } else {
       throw new TypeError(
-        `Cannot run probe scenario ${scenario}: use dump, listen, overflow or close`,
+        `Cannot run probe scenario ${scenario}: use dump, listen, overflow, drain or close`,
       );
     }
   } finally {
