@@ -1,7 +1,7 @@
 import type { RedisClient } from "../redis/redis_client.ts";
 import type { StateWriter } from "../sync/port_sync.ts";
 import type { StateOperation } from "../sync/port_state_store.ts";
-import { stateFields } from "../sync/port_status.ts";
+import { pushStateFields } from "../sync/port_status.ts";
 
 import { PORT_TABLE } from "../sync/appl_port_table.ts";
 
@@ -27,7 +27,7 @@ export class StatePortTable implements StateWriter {
       if (operation.op === "delete") {
         multi.del(key);
       } else {
-        multi.hset(key, ...stateFields(operation.status).flat());
+        multi.push(pushStateFields(["HSET", key], operation.status));
       }
     }
     const replies = await multi.exec();

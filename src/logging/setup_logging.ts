@@ -7,6 +7,7 @@ import {
   type Sink,
 } from "@logtape/logtape";
 import { formatRecord } from "./format_line.ts";
+import { markImmediate } from "./immediate_sink.ts";
 import { lowestLogTapeLevel, type SonicLogLevel } from "./sonic_log_level.ts";
 
 /** Destination of log lines, as CONFIG_DB `LOGGER|<app> LOGOUTPUT` names it. */
@@ -132,7 +133,7 @@ function streamSink(stream: { writeSync(data: Uint8Array): number }): Sink {
     }
   };
   globalThis.addEventListener("unload", flush);
-  return (record: LogRecord) => {
+  return markImmediate((record: LogRecord) => {
     pending += formatRecord(record) + "\n";
     if (
       record.level === "error" || record.level === "fatal" ||
@@ -142,5 +143,5 @@ function streamSink(stream: { writeSync(data: Uint8Array): number }): Sink {
     } else {
       timer ??= setTimeout(flush, STREAM_FLUSH_MS);
     }
-  };
+  });
 }

@@ -1,6 +1,7 @@
 import type { LogRecord, Sink } from "@logtape/logtape";
 import { UnixDatagramSocket } from "../../ffi/unix_datagram_socket.ts";
 import { formatBody, formatRecord } from "./format_line.ts";
+import { markImmediate } from "./immediate_sink.ts";
 import type { SyslogSinkFactory } from "./setup_logging.ts";
 import { syslogPriority } from "./sonic_log_level.ts";
 
@@ -80,7 +81,7 @@ export function createSyslogSink(options: SyslogSinkOptions): Sink & Disposable 
       fallback(formatRecord(record));
     }
   };
-  return Object.assign(sink, { [Symbol.dispose]: () => socket.close() });
+  return Object.assign(markImmediate(sink), { [Symbol.dispose]: () => socket.close() });
 }
 
 /**

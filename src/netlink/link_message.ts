@@ -57,6 +57,9 @@ const READ_ATTRIBUTES: ReadonlySet<number> = new Set([
   IFLA_ADDRESS,
   IFLA_LINKINFO,
 ]);
+/** Attribute types not read by the message being decoded; see decodeLinkMessage. */
+const unknownScratch: number[] = [];
+
 /** Nested IFLA_LINKINFO types that decodeLinkMessage reads. */
 const LINK_INFO_READ: ReadonlySet<number> = new Set([IFLA_INFO_KIND]);
 
@@ -82,9 +85,12 @@ export function decodeLinkMessage(
     names: LINK_ATTRIBUTE_NAMES,
     messageType: header.type,
   });
+  // About 40 types per message are collected in one reused array and copied once, instead of
+  // growing a new array several times per message.
+  unknownScratch.length = 0;
   attributes.scan(READ_ATTRIBUTES, (type, attribute) => {
     if (attribute === undefined) {
-      message.unknownAttributes.push(type);
+      unknownScratch.push(type);
       return;
     }
     switch (type) {
@@ -113,5 +119,6 @@ export function decodeLinkMessage(
       }
     }
   });
+  message.unknownAttributes = unknownScratch.slice();
   return message;
 }

@@ -41,6 +41,15 @@ export class CommandBatch {
     return this;
   }
 
+  /**
+   * Queues a command given as one array, name first, without copying it; the caller must not
+   * change the array afterwards. For hot paths that build the arguments anyway.
+   */
+  push(command: readonly CommandArgument[]): this {
+    this.#commands.push(command);
+    return this;
+  }
+
   /** Queues `HSET key field value [field value ...]`. */
   hset(key: string, ...fieldValues: CommandArgument[]): this {
     return this.call("HSET", key, ...fieldValues);

@@ -13,13 +13,27 @@ export interface PortStatus {
  * compare against.
  */
 export function stateFields(status: PortStatus): Array<[string, string]> {
-  const fields: Array<[string, string]> = [
-    ["state", "ok"],
-    ["netdev_oper_status", status.oper ? "up" : "down"],
-    ["admin_status", status.admin ? "up" : "down"],
-  ];
-  if (status.mtu !== undefined) fields.push(["mtu", String(status.mtu)]);
+  const flat = pushStateFields([], status);
+  const fields: Array<[string, string]> = [];
+  for (let i = 0; i < flat.length; i += 2) fields.push([flat[i]!, flat[i + 1]!]);
   return fields;
+}
+
+/**
+ * Appends the fields of {@link stateFields} to `target` as field, value, field, value, in the
+ * same order, and returns `target`. The STATE_DB writer builds each HSET with it.
+ */
+export function pushStateFields(target: string[], status: PortStatus): string[] {
+  target.push(
+    "state",
+    "ok",
+    "netdev_oper_status",
+    status.oper ? "up" : "down",
+    "admin_status",
+    status.admin ? "up" : "down",
+  );
+  if (status.mtu !== undefined) target.push("mtu", String(status.mtu));
+  return target;
 }
 
 /** Returns whether two statuses would produce the same STATE_DB fields. */
