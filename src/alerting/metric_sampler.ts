@@ -70,11 +70,18 @@ export class MetricSampler {
       seen.add(metric.name);
       const present = new Set<string>();
       for (const { key, labels, value, buckets, sum } of metric.series) {
+        present.add(key);
+        let series = family.series.get(key);
+        if (
+          series !== undefined && buckets === undefined &&
+          extendPlateau(series.readings, now, value)
+        ) {
+          trim(series.readings, now - this.#keepMs);
+          continue;
+        }
         const reading: Reading = buckets === undefined
           ? { at: now, value }
           : { at: now, value, buckets, sum };
-        present.add(key);
-        let series = family.series.get(key);
         if (series === undefined) {
           series = { labels: { ...labels }, readings: [] };
           if (previousAt !== undefined && (type === "counter" || type === "histogram")) {
@@ -192,6 +199,21 @@ export function histogramQuantile(q: number, buckets: ReadonlyArray<[number, num
     return count === below ? upper : lower + (upper - lower) * (rank - below) / (count - below);
   }
   return NaN;
+}
+
+/**
+ * Moves the last reading to `now` when it and the one before it already hold `value`, so an
+ * unchanged series keeps two readings instead of one per evaluation. The value was the same
+ * all along, so every window sees the same baseline and increase as with a reading per
+ * evaluation, and an idle switch with a thousand port series allocates nothing here.
+ */
+function extendPlateau(readings: Reading[], now: number, value: number): boolean {
+  const last = readings.at(-1);
+  const before = readings.at(-2);
+  if (last === undefined || before === undefined) return false;
+  if (last.value !== value || before.value !== value) return false;
+  last.at = now;
+  return true;
 }
 
 function zeroReading(like: Reading, at: number): Reading {

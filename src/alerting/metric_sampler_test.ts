@@ -1,0 +1,61 @@
+import { assertEquals } from "../../tests/assert.ts";
+import { Counter, Registry } from "../metrics/registry/mod.ts";
+import type { AlertRule } from "./alert_rule.ts";
+import { MetricSampler } from "./metric_sampler.ts";
+
+const WINDOW_MS = 120_000;
+
+function flapRule(): AlertRule {
+  return {
+    id: "flaps",
+    metric: "test_flaps_total",
+    matchers: [],
+    condition: { kind: "rate_of_change", threshold: 0.05 },
+    quantile: undefined,
+    windowMs: WINDOW_MS,
+    forMs: 0,
+    severity: "warning",
+    actions: [],
+    webhookUrl: undefined,
+    enabled: true,
+    summary: "",
+  };
+}
+
+function setup(): { flaps: Counter<readonly ["port"]>; sampler: MetricSampler } {
+  const registry = new Registry();
+  const flaps = new Counter({
+    name: "test_flaps_total",
+    help: "Flaps per port",
+    labelNames: ["port"] as const,
+  });
+  registry.register(flaps);
+  return { flaps, sampler: new MetricSampler(registry, WINDOW_MS, ["test_flaps_total"]) };
+}
+
+Deno.test("sampler rate after long plateau", () => {
+  const { flaps, sampler } = setup();
+  flaps.labels("Ethernet0").inc(3);
+  // Five minutes of unchanged readings, then six increments within the window.
+  for (let at = 0; at <= 300_000; at += 5_000) sampler.sample(at);
+  flaps.labels("Ethernet0").inc(6);
+  sampler.sample(305_000);
+  const [series] = sampler.values(flapRule(), 305_000);
+  assertEquals(series?.value, 6 / (WINDOW_MS / 1000));
+});
+
+Deno.test("sampler rate ages out of window", () => {
+  const { flaps, sampler } = setup();
+  flaps.labels("Ethernet0").inc(3);
+  sampler.sample(0);
+  flaps.labels("Ethernet0").inc(6);
+  const rates = new Map<number, number | undefined>();
+  for (let at = 5_000; at <= 300_000; at += 5_000) {
+    sampler.sample(at);
+    rates.set(at, sampler.values(flapRule(), at)[0]?.value);
+  }
+  // The increase happened between 0 and 5 s: windows that start at or before 0 s see it.
+  assertEquals(rates.get(120_000), 6 / (WINDOW_MS / 1000));
+  assertEquals(rates.get(125_000), 0);
+  assertEquals(rates.get(300_000), 0);
+});
