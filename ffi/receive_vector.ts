@@ -26,7 +26,7 @@ const SOCKADDR_NL_PID = 4;
 const MSG_TRUNC = 0x20;
 
 /**
- * Slots for one `recvmmsg` call. After a call that returned `count`, slot `i < count` holds
+ * Slots for one `recvmmsg` call. After a call that returned `count`, slot `i < count` contains
  * one datagram: {@link length}, {@link truncated}, {@link senderPortId} and {@link datagram}.
  */
 export class ReceiveVector {
@@ -79,30 +79,30 @@ export class ReceiveVector {
     }
   }
 
-  /** Resets the fields that `recvmmsg` overwrites; call before each call. */
+  /** Resets the fields that `recvmmsg` overwrites. Call it before each `recvmmsg`. */
   prepare(count = this.slots): void {
     for (let slot = 0; slot < count; slot++) {
       this.#headerView.setUint32(slot * MMSGHDR_SIZE + MSG_NAMELEN, SOCKADDR_NL_SIZE, true);
     }
   }
 
-  /** The datagram's real length, which exceeds {@link slotBytes} when it was cut. */
+  /** Returns the datagram's real length, which exceeds {@link slotBytes} when it was cut. */
   length(slot: number): number {
     return this.#headerView.getUint32(slot * MMSGHDR_SIZE + MSG_LEN, true);
   }
 
-  /** Whether the datagram was longer than its slot. */
+  /** Returns whether the datagram was longer than its slot. */
   truncated(slot: number): boolean {
     const flags = this.#headerView.getInt32(slot * MMSGHDR_SIZE + MSG_FLAGS, true);
     return (flags & MSG_TRUNC) !== 0 || this.length(slot) > this.slotBytes;
   }
 
-  /** The sender's `nl_pid`: 0 for the kernel. */
+  /** Returns the sender's `nl_pid`, which is 0 for the kernel. */
   senderPortId(slot: number): number {
     return this.#addressView.getUint32(slot * SOCKADDR_NL_SIZE + SOCKADDR_NL_PID, true);
   }
 
-  /** A view of the datagram in its slot, valid until the next call into this vector. */
+  /** Returns a view of the datagram in its slot, valid until the next call into this vector. */
   datagram(slot: number): Uint8Array {
     const start = slot * this.slotBytes;
     return this.#buffers.subarray(start, start + this.length(slot));

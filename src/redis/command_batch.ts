@@ -100,7 +100,7 @@ export class CommandBatch {
     if (result instanceof RedisReplyError) {
       const refused = replies.slice(1, -1).find((reply) => reply instanceof RedisReplyError);
       if (refused instanceof RedisReplyError) {
-        throw new RedisReplyError(`${result.message} First refused command: ${refused.message}`);
+        throw new RedisReplyError(`${result.message} First rejected command: ${refused.message}`);
       }
       throw result;
     }

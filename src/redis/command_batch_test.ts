@@ -93,7 +93,7 @@ Deno.test("batch transaction EXECABORT names command", async () => {
   const error = await assertRejects(
     () => new CommandBatch(send, true).hset("h", "f", "v").call("HSET", "h", "f").exec(),
     RedisReplyError,
-    "EXECABORT Transaction discarded because of previous errors. First refused command: " +
+    "EXECABORT Transaction discarded because of previous errors. First rejected command: " +
       "ERR wrong number of arguments for 'hset' command",
   );
   assertEquals(error.code, "EXECABORT");

@@ -15,8 +15,8 @@ export interface PendingReply {
   /** Replies received so far; only kept for a batch. */
   replies: RespValue[];
   /**
-   * Called with the reply, or with every reply of a batch as an array (error replies
-   * included); an error reply to a lone command goes to `reject`.
+   * Called with the reply, or with every reply of a batch as an array, error replies included.
+   * An error reply to a lone command goes to `reject` instead.
    */
   resolve: (value: RespValue) => void;
   reject: (error: Error) => void;

@@ -131,8 +131,8 @@ export class PortSync {
     for (const { event, decision } of decided) {
       outcomes.push(this.#apply(event, decision, existing ?? new Set(), existing === undefined));
     }
-    // The write goes out first; the log lines and metrics of the batch are produced while
-    // Redis runs it, so they add nothing to the time until STATE_DB changes.
+    // The write goes out first. The batch's log lines and metrics are produced while Redis
+    // runs it, so they add nothing to the time until STATE_DB changes.
     const flushed = this.flush(receivedAt);
     decided.forEach(({ event, decision }, index) =>
       this.#report(event, decision, outcomes[index]!)
