@@ -1,12 +1,38 @@
 import { assert, assertEquals, assertMatch, assertRejects } from "../../tests/assert.ts";
 import { waitFor } from "../../tests/support/wait_for.ts";
-import { startTestServer, type TestServer, type TestServerOptions } from "./_test_server.ts";
+import { type RedisServer, startRedis } from "../../tests/support/redis_server.ts";
 import { RedisClient, type RedisClientEvents, type RedisClientOptions } from "./redis_client.ts";
 import { CommandTimeoutError, ConnectionClosedError, RedisReplyError } from "./redis_errors.ts";
 
 /** Reconnect delay of the tests, so a restart is seen within a few tens of ms. */
 const FAST_RETRY = { retryStrategy: () => 50 };
 const EVENT_TIMEOUT_MS = 5_000;
+
+/** A private redis-server, also on a TCP port of 127.0.0.1 when `port` is above 0. */
+interface TestServer extends RedisServer {
+  readonly port: number;
+  /** Sends `signal` to the server, such as SIGSTOP to pause it and SIGCONT to resume it. */
+  signal(signal: Deno.Signal): void;
+}
+
+/** Starts a server on a unix socket, and on a free TCP port of 127.0.0.1 with `tcp`. */
+async function startTestServer(options: { tcp?: boolean } = {}): Promise<TestServer> {
+  const port = options.tcp ? freeTcpPort() : 0;
+  const tcpConfig = options.tcp ? [`port ${port}`, "bind 127.0.0.1"] : [];
+  const server = await startRedis({ extraConfig: tcpConfig });
+  return Object.assign(server, {
+    port,
+    signal: (signal: Deno.Signal) => Deno.kill(server.pid, signal),
+  });
+}
+
+/** Returns a TCP port of 127.0.0.1 that was free a moment ago. */
+function freeTcpPort(): number {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const { port } = listener.addr as Deno.NetAddr;
+  listener.close();
+  return port;
+}
 
 /** The running server and a way to open clients that are disconnected afterwards. */
 interface World {
@@ -18,7 +44,7 @@ interface World {
 /** Runs `fn` against a new server, then disconnects its clients and stops the server. */
 async function withServer(
   fn: (world: World) => Promise<void>,
-  serverOptions: TestServerOptions = {},
+  serverOptions: { tcp?: boolean } = {},
 ): Promise<void> {
   const server = await startTestServer(serverOptions);
   const clients: RedisClient[] = [];
@@ -470,7 +496,7 @@ Deno.test("client connects over TCP", async () => {
     } finally {
       redis.disconnect();
     }
-  }, { tcpPort: 0 });
+  }, { tcp: true });
 });
 
 Deno.test("client pipelines 10000 commands", async () => {

@@ -209,6 +209,8 @@ class TestRedisServer implements RedisServer {
     if (child === undefined) return;
     this.#child = undefined;
     try {
+      // A server paused with SIGSTOP handles SIGTERM only once it runs again.
+      child.kill("SIGCONT");
       child.kill(signal);
     } catch {
       // Already exited: the status below resolves at once.
