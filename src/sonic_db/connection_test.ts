@@ -8,9 +8,6 @@ import {
 import { loadDatabaseConfig, parseDatabaseConfig } from "./database_config.ts";
 import { startTestRedis, writeTestDatabaseConfig } from "./_test_redis.ts";
 
-// ioredis keeps node timers and sockets that Deno's sanitizers attribute to the test.
-const redisTest = { sanitizeOps: false, sanitizeResources: false };
-
 Deno.test("reconnectDelayMs doubles then caps", () => {
   const delays = [1, 2, 3, 4, 5, 6, 7, 8, 50, 1000].map(reconnectDelayMs);
   assertEquals(delays, [100, 200, 400, 800, 1600, 3200, 5000, 5000, 5000, 5000]);
@@ -28,7 +25,6 @@ Deno.test("reconnectDelayMs rejects attempt zero", () => {
 
 Deno.test({
   name: "connection selects configured DB",
-  ...redisTest,
   async fn() {
     const server = await startTestRedis();
     const client = createConnection(
@@ -67,7 +63,6 @@ Deno.test({
 
 Deno.test({
   name: "connection fails fast offline",
-  ...redisTest,
   async fn() {
     const config = parseDatabaseConfig(
       "/test/db.json",
@@ -89,7 +84,6 @@ Deno.test({
 
 Deno.test({
   name: "connection reports reconnect attempts",
-  ...redisTest,
   async fn() {
     const dir = await Deno.makeTempDir({ prefix: "sonic_db_test_" });
     const socketPath = `${dir}/late.sock`;
@@ -134,7 +128,6 @@ Deno.test({
 
 Deno.test({
   name: "connection uses TCP without socket",
-  ...redisTest,
   async fn() {
     const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
     const port = listener.addr.port;
