@@ -16,7 +16,8 @@
  * JSON line. See bench/RESULTS.md for the meaning of every row.
  *
  * Without `--daemon-cmd` it measures what the package ships: it builds `dist/portsyncd.js` with
- * `deno task bundle` and runs it with the package's runtime flags (V8 limits included).
+ * `deno task bundle` and runs it with the package's runtime flags (V8 limits included) and
+ * `--allow-all` instead of the package's permission list, whose paths are SONiC's.
  *
  * @module
  */
@@ -696,6 +697,7 @@ function printTable(results: PortCountResult[]): void {
 
 /** Builds the bundle and returns the command the package's launcher would run. */
 async function shippedCommand(): Promise<string[]> {
+  console.error("Building dist/portsyncd.js with deno task bundle...");
   const build = await new Deno.Command(Deno.execPath(), {
     args: ["run", "--allow-all", `${REPO_ROOT}/scripts/build/bundle.ts`],
     stdout: "piped",

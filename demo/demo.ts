@@ -47,7 +47,16 @@ async function main(argv: string[]): Promise<number> {
     write(Deno.stdout, DEMO_USAGE);
     return 0;
   }
-  const print = (line: string) => write(Deno.stdout, line);
+  // Once stdout is gone (a closed pipe, `| head`), lines are dropped so that cleanup still runs.
+  let stdoutOpen = true;
+  const print = (line: string) => {
+    if (!stdoutOpen) return;
+    try {
+      write(Deno.stdout, line);
+    } catch {
+      stdoutOpen = false;
+    }
+  };
   const controller = new AbortController();
   let abortedAt = 0;
   const handlers = (["SIGINT", "SIGTERM"] as const).map((signal) => {

@@ -13,6 +13,8 @@ import {
   startDaemon,
   startRedis,
 } from "../tests/support/mod.ts";
+import { REPO_ROOT } from "../tests/support/daemon.ts";
+import { V8_FLAGS } from "../packaging/v8_flags.ts";
 import { pause, pollOrThrow, pollUntil } from "./abortable_wait.ts";
 import { type CleanupResult, CleanupStack } from "./cleanup_stack.ts";
 import { buildConfigPorts } from "./config_ports.ts";
@@ -116,13 +118,27 @@ async function runSwitch(
       `${portNames.at(-1)}): speed 100000, mtu 9100, admin_status up`,
   );
 
+  // Logs go to stderr, which the demo echoes, instead of a syslog that the demo does not run.
+  await redis.client("CONFIG_DB").hset(
+    "LOGGER|portsyncd",
+    "LOGLEVEL",
+    "NOTICE",
+    "LOGOUTPUT",
+    "STDERR",
+  );
+
   const orchagent = new Orchagent(redis.client("APPL_DB"));
   await orchagent.startAuto();
   cleanup.push("stop the orchagent stand-in", () => orchagent.stop());
   note("Started the orchagent stand-in (pops APPL_DB PORT_TABLE)");
   signal.throwIfAborted();
 
-  const daemon = await startDaemon({ namespace: ns, dbConfigPath: redis.dbConfigPath });
+  // The V8 heap limits of the package, so the demo's memory is what a switch would see.
+  const daemon = await startDaemon({
+    namespace: ns,
+    dbConfigPath: redis.dbConfigPath,
+    command: [Deno.execPath(), "run", V8_FLAGS, "--allow-all", `${REPO_ROOT}/main.ts`],
+  });
   const alive = watchExit(daemon);
   let echoed = 0;
   const echo = () => {

@@ -8,3 +8,7 @@ deno fmt --check
 deno lint
 deno task check
 deno task test "$@"
+if [ -z "${DENORT_BIN:-}" ]; then
+  echo "The test of the compiled binary was ignored: set DENORT_BIN to a denort of Deno" \
+    "$(cat "$(dirname "$0")/../.deno-version") to run it."
+fi

@@ -128,7 +128,8 @@ export class DaemonMetrics implements SyncObserver, MonitorObserver, DaemonObser
       new Counter({
         name: "portsyncd_netlink_resyncs_total",
         help:
-          "Link dumps other than the first start-up attempt: resyncs after lost events and retries",
+          "Link dumps after lost or cut events, and retries of any dump; not the first dump at " +
+          "start-up or after a Redis reconnect",
       }),
     );
     this.#dumpFailures = add(
@@ -310,7 +311,9 @@ export class DaemonMetrics implements SyncObserver, MonitorObserver, DaemonObser
 
   dumpStarted(reason: DumpReason, attempt: number): void {
     this.#dumps.labels(reason).inc();
-    if (reason !== "startup" || attempt > 1) this.#resyncs.inc();
+    // The first dump after start-up or after Redis came back is routine, not lost events;
+    // its retries mean the dump itself was cut short, so they count.
+    if ((reason !== "startup" && reason !== "reconnect") || attempt > 1) this.#resyncs.inc();
   }
 
   dumpFailed(reason: DumpReason, _cause: string): void {

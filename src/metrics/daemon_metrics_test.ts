@@ -44,6 +44,7 @@ Deno.test("metrics count flaps and writes", () => {
   );
   metrics.receiveError("ENOBUFS");
   metrics.dumpStarted("overflow", 1);
+  metrics.dumpStarted("reconnect", 1);
   metrics.portInitDone();
   const text = metrics.text();
   assertEquals(sample(text, 'portsyncd_port_oper_flaps_total{port="Ethernet0"}'), 2);
