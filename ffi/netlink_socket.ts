@@ -116,7 +116,12 @@ export class NetlinkSocket {
   #released = false;
   #receiving = false;
   readonly #buffer = new Uint8Array(RECEIVE_BUFFER_SIZE);
-  #receiveVector: ReceiveVector | undefined;
+  /**
+   * Allocated with the socket, not before the first read: a 4 MiB allocation right before a
+   * call can start a garbage collection as the call returns, and work done then may change
+   * errno before it is read.
+   */
+  readonly #receiveVector = new ReceiveVector(BORROW_SLOTS, RECEIVE_BUFFER_SIZE);
   readonly #address = new Uint8Array(SOCKADDR_NL_SIZE);
   readonly #addressLength = new Uint32Array(1);
   readonly #pollFds = new Uint8Array(2 * POLLFD_SIZE);
@@ -343,7 +348,7 @@ export class NetlinkSocket {
    */
   #drainVector(maxDatagrams: number): ReceiveBatch | undefined {
     const c = libc();
-    const vector = this.#receiveVector ??= new ReceiveVector(BORROW_SLOTS, RECEIVE_BUFFER_SIZE);
+    const vector = this.#receiveVector;
     const wanted = Math.min(maxDatagrams, vector.slots);
     let count = -1;
     for (let interrupts = 0; count === -1; interrupts++) {

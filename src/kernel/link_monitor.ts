@@ -15,7 +15,13 @@ const ENOBUFS = 105;
 export const SLOW_RETRY_MS = 30_000;
 
 /** Reason for a dump request. */
-export type DumpReason = "startup" | "overflow" | "truncated" | "inconsistent" | "reconnect";
+export type DumpReason =
+  | "startup"
+  | "overflow"
+  | "truncated"
+  | "inconsistent"
+  | "reconnect"
+  | "receive_error";
 
 /** One piece of a received batch, in kernel order. */
 export type MonitorSegment =
@@ -61,8 +67,8 @@ const log = getLogger([ROOT_CATEGORY, "netlink"]);
  * Reads link notifications and dump replies from one netlink socket and turns them into
  * ordered segments of link events.
  *
- * Any sign that events were lost (ENOBUFS, a truncated datagram, a dump marked NLM_F_DUMP_INTR
- * or one that stops replying) starts a resync: a new RTM_GETLINK dump on the same socket, so
+ * Any sign that events were lost (ENOBUFS or any other receive error, a truncated datagram, a
+ * dump marked NLM_F_DUMP_INTR or one that stops replying) starts a resync: a new RTM_GETLINK dump on the same socket, so
  * its replies stay ordered with the events around them. Only one dump runs at a time; requests
  * made meanwhile are merged into one that follows. Failed attempts are retried with a backoff
  * of 100 ms doubling up to 5 s, `maxAttempts` times; after that every 30 s until one succeeds,
@@ -143,9 +149,13 @@ export class LinkMonitor {
           if (this.#dump) this.#dump.inconsistent = true;
           this.requestDump("overflow");
         } else {
-          log.error("Failed to receive from netlink socket, continuing", {
+          // Events may have been lost with the read, and an errno read after the call can in
+          // rare cases be stale (a collection between the call and the read), so resync too.
+          log.error("Failed to receive from netlink socket; resyncing", {
             errno: batch.errnoName,
           });
+          if (this.#dump) this.#dump.inconsistent = true;
+          this.requestDump("receive_error");
         }
       } else {
         if (batch.truncated > 0) {

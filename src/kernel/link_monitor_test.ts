@@ -419,3 +419,26 @@ Deno.test("LinkMonitor logs overflow once per incident", async () => {
     await reset();
   }
 });
+
+Deno.test("LinkMonitor resyncs after other receive errors", async () => {
+  const socket = new FakeSocket();
+  const reasons: string[] = [];
+  const monitor = new LinkMonitor({
+    socket,
+    onBatch: () => Promise.resolve(),
+    dumpTimeoutMs: 1000,
+    maxAttempts: 3,
+    observer: { dumpStarted: (reason) => reasons.push(reason) },
+  });
+  const running = monitor.run();
+  try {
+    await socket.deliverBatch({ kind: "error", errno: 2, errnoName: "ENOENT", datagrams: [] });
+    assertEquals(reasons, ["receive_error"]);
+    assertEquals(monitor.resyncing, true);
+    await socket.deliver(done(lastDumpSequence(socket)));
+    assertEquals(monitor.resyncing, false);
+  } finally {
+    monitor.close();
+    await running;
+  }
+});
