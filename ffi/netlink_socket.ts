@@ -117,9 +117,10 @@ export class NetlinkSocket {
   #receiving = false;
   readonly #buffer = new Uint8Array(RECEIVE_BUFFER_SIZE);
   /**
-   * Allocated with the socket, not before the first read: a 4 MiB allocation right before a
-   * call can start a garbage collection as the call returns, and work done then may change
-   * errno before it is read.
+   * Allocated with the socket rather than before the first read. With the lazy allocation, one
+   * loaded test run read an ENOBUFS of that first read back as ENOENT.
+   * NOTE: the cause is a guess (work done between the call and the errno read); see
+   * LinkMonitor, which resyncs on any receive error for that reason.
    */
   readonly #receiveVector = new ReceiveVector(BORROW_SLOTS, RECEIVE_BUFFER_SIZE);
   readonly #address = new Uint8Array(SOCKADDR_NL_SIZE);
