@@ -311,8 +311,8 @@ export class DaemonMetrics implements SyncObserver, MonitorObserver, DaemonObser
 
   dumpStarted(reason: DumpReason, attempt: number): void {
     this.#dumps.labels(reason).inc();
-    // The first dump after start-up or after Redis came back is routine, not lost events;
-    // its retries mean the dump itself was cut short, so they count.
+    // The first dump after start-up or after Redis came back is routine, not lost events.
+    // Its retries mean the dump itself was cut short, so they count.
     if ((reason !== "startup" && reason !== "reconnect") || attempt > 1) this.#resyncs.inc();
   }
 
