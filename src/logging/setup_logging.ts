@@ -6,8 +6,7 @@ import {
   type LogRecord,
   type Sink,
 } from "@logtape/logtape";
-import { formatRecord } from "./format_line.ts";
-import { markImmediate } from "./immediate_sink.ts";
+import { streamSink } from "./stream_sink.ts";
 import { lowestLogTapeLevel, type SonicLogLevel } from "./sonic_log_level.ts";
 
 /** Destination of log lines, as CONFIG_DB `LOGGER|<app> LOGOUTPUT` names it. */
@@ -100,48 +99,4 @@ export class LogControl {
     if (force || current === previous) return;
     logger.info("Changed log settings", { from: previous, to: current });
   }
-}
-
-/** Buffered characters after which a stream sink writes at once instead of on its timer. */
-const STREAM_FLUSH_CHARS = 64 * 1024;
-/**
- * Maximum time a line waits in a stream sink, in ms. At paced storm rates every batch contains
- * one message, so a flush per event-loop turn cost one `writeSync` per link message: 18 % of the
- * daemon's busy time in a storm profile (part of it waiting for the reader of the pipe).
- */
-const STREAM_FLUSH_MS = 10;
-
-/**
- * A sink that formats each record at once but writes the lines of up to 10 ms in one
- * `writeSync`, because a write per line was most of the daemon's CPU time in link storms.
- * Errors and fatal records, and a buffer over 64 KiB, are written at once with what is
- * buffered before them; the rest is written by the timer or when the process unloads.
- */
-function streamSink(stream: { writeSync(data: Uint8Array): number }): Sink {
-  const encoder = new TextEncoder();
-  let pending = "";
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const flush = () => {
-    if (timer !== undefined) clearTimeout(timer);
-    timer = undefined;
-    if (pending === "") return;
-    const bytes = encoder.encode(pending);
-    pending = "";
-    let written = 0;
-    while (written < bytes.length) {
-      written += stream.writeSync(bytes.subarray(written));
-    }
-  };
-  globalThis.addEventListener("unload", flush);
-  return markImmediate((record: LogRecord) => {
-    pending += formatRecord(record) + "\n";
-    if (
-      record.level === "error" || record.level === "fatal" ||
-      pending.length >= STREAM_FLUSH_CHARS
-    ) {
-      flush();
-    } else {
-      timer ??= setTimeout(flush, STREAM_FLUSH_MS);
-    }
-  });
 }
