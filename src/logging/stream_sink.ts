@@ -20,7 +20,7 @@ const STREAM_FLUSH_MS = 10;
  * Characters held while the output is not read. Above it, lines are dropped and counted
  * until the reader catches up, rather than the daemon's memory growing without bound.
  */
-export const STREAM_MAX_PENDING_CHARS = 4 * 1024 * 1024;
+export const STREAM_MAX_PENDING_CHARS = 1024 * 1024;
 
 /** An output stream such as `Deno.stderr`. */
 export interface OutputStream {
@@ -102,7 +102,13 @@ class StreamWriter {
     if (text === "") return;
     this.#writing = this.#writeAll(this.#encoder.encode(text)).finally(() => {
       this.#writing = undefined;
-      if (this.#pending !== "" || this.#dropped > 0) this.#flush();
+      // Lines added meanwhile wait for the timer like any others, so a fast reader still gets
+      // about one write per 10 ms; a full buffer goes at once.
+      if (this.#pending.length >= STREAM_FLUSH_CHARS || this.#dropped > 0) {
+        this.#flush();
+      } else if (this.#pending !== "") {
+        this.#timer ??= setTimeout(() => this.#flush(), STREAM_FLUSH_MS);
+      }
     });
   }
 
