@@ -49,8 +49,24 @@ export interface LinkMonitorOptions {
   maxAttempts: number;
   /** Delay between attempts after the fast ones, in ms. @default {SLOW_RETRY_MS} */
   slowRetryMs?: number;
+  /**
+   * Wait before the next read during a burst, in ms; 0 reads at once. A batch that comes less
+   * than {@link BURST_GAP_MS} after the previous one marks a burst, so an isolated change is
+   * never delayed. @default {COALESCE_MS}
+   */
+  coalesceMs?: number;
   observer?: MonitorObserver;
 }
+
+/** Time between two batches below which they count as one burst, in ms. */
+export const BURST_GAP_MS = 2;
+/**
+ * Default of {@link LinkMonitorOptions.coalesceMs}. In a storm of 15,000 changes per second a
+ * batch otherwise carries one or two messages, each with its own Redis transaction; after
+ * 1 ms it carries about fifteen, which costs less per message and adds about 1 ms of latency
+ * only while the storm lasts.
+ */
+export const COALESCE_MS = 1;
 
 interface ActiveDump {
   sequence: number;
@@ -124,11 +140,15 @@ export class LinkMonitor {
 
   /** Reads until the socket is closed. */
   async run(): Promise<void> {
+    const coalesceMs = this.#options.coalesceMs ?? COALESCE_MS;
+    let previousAt = Number.NEGATIVE_INFINITY;
     while (!this.#closed) {
       // Borrowed datagrams are decoded below, before the next call reuses their buffer.
       const batch = await this.#options.socket.receiveBatch(undefined, { borrow: true });
       if (batch.kind === "closed") break;
       const receivedAt = performance.now();
+      const burst = receivedAt - previousAt < BURST_GAP_MS;
+      previousAt = receivedAt;
       this.#lastReceiveAt = receivedAt;
       this.#options.observer?.batchReceived?.();
       const segments: MonitorSegment[] = [];
@@ -180,6 +200,9 @@ export class LinkMonitor {
       }
       if (segments.length > 0) {
         await this.#options.onBatch(segments, receivedAt);
+      }
+      if (burst && coalesceMs > 0 && !this.#closed) {
+        await new Promise((resolve) => setTimeout(resolve, coalesceMs));
       }
     }
   }

@@ -442,3 +442,39 @@ Deno.test("LinkMonitor resyncs after other receive errors", async () => {
     await running;
   }
 });
+
+Deno.test("LinkMonitor waits during bursts", async () => {
+  const socket = new FakeSocket();
+  const handledAt: number[] = [];
+  const monitor = new LinkMonitor({
+    socket,
+    onBatch: () => Promise.resolve(void handledAt.push(performance.now())),
+    dumpTimeoutMs: 1000,
+    maxAttempts: 3,
+    coalesceMs: 100,
+  });
+  const running = monitor.run();
+  try {
+    const message = link("new", "Ethernet0", 5, DN);
+    // Three batches back to back: the second is read at once, the third after the wait.
+    const deliveries = [socket.deliver(message), socket.deliver(message), socket.deliver(message)];
+    await Promise.all(deliveries);
+    assertEquals(handledAt.length, 3);
+    assert(
+      handledAt[1]! - handledAt[0]! < 50,
+      `second batch after ${handledAt[1]! - handledAt[0]!} ms`,
+    );
+    assert(
+      handledAt[2]! - handledAt[1]! >= 95,
+      `third batch after ${handledAt[2]! - handledAt[1]!} ms`,
+    );
+    // After a quiet gap, a batch is read at once again.
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    const before = performance.now();
+    await socket.deliver(message);
+    assert(handledAt[3]! - before < 50, `isolated batch after ${handledAt[3]! - before} ms`);
+  } finally {
+    monitor.close();
+    await running;
+  }
+});
