@@ -33,7 +33,7 @@ const writers = new Set<StreamWriter>();
 
 /**
  * Buffers formatted lines and writes them with one asynchronous write at a time, in order.
- * A write that blocks, because nobody reads the pipe, waits off the event loop.
+ * A write that blocks, because the pipe is not read, waits off the event loop.
  */
 class StreamWriter {
   #stream: OutputStream;
@@ -103,7 +103,7 @@ class StreamWriter {
     this.#writing = this.#writeAll(this.#encoder.encode(text)).finally(() => {
       this.#writing = undefined;
       // Lines added meanwhile wait for the timer like any others, so a fast reader still gets
-      // about one write per 10 ms; a full buffer goes at once.
+      // about one write per 10 ms. A full buffer goes at once.
       if (this.#pending.length >= STREAM_FLUSH_CHARS || this.#dropped > 0) {
         this.#flush();
       } else if (this.#pending !== "") {

@@ -2,7 +2,7 @@ import type { LogRecord } from "@logtape/logtape";
 import { assert, assertEquals } from "../../tests/assert.ts";
 import { drainStreamSinks, STREAM_MAX_PENDING_CHARS, streamSink } from "./stream_sink.ts";
 
-/** An output whose writes wait until `release()`, like a pipe nobody reads. */
+/** An output whose writes wait until `release()`, like a pipe that is not read. */
 class SlowOutput {
   readonly chunks: string[] = [];
   #decoder = new TextDecoder();
