@@ -27,7 +27,7 @@ import { databaseId } from "../tests/support/database_config.ts";
 import { createNamespace, type Namespace } from "../tests/support/netns.ts";
 import { Orchagent } from "../tests/support/orchagent.ts";
 import { type RedisServer, startRedis } from "../tests/support/redis_server.ts";
-import { REPO_ROOT } from "../tests/support/daemon.ts";
+import { isolatedConfig, REPO_ROOT } from "../tests/support/daemon.ts";
 import { RUNTIME_FLAGS } from "../packaging/permission_flags.ts";
 import { BenchDaemon } from "./_bench_daemon.ts";
 import { KeyspaceWatch } from "./_keyspace_watch.ts";
@@ -721,7 +721,14 @@ async function shippedCommand(): Promise<string[]> {
 
 async function main(): Promise<number> {
   const options = parseOptions(Deno.args);
-  if (options.daemonCommand.length === 0) options.daemonCommand = await shippedCommand();
+  // The shipped daemon gets a config that keeps its snapshot and alert history in a folder of
+  // the bench's own, instead of /var/lib/sonic/portsyncd.
+  let stateDir: string | undefined;
+  if (options.daemonCommand.length === 0) {
+    stateDir = await Deno.makeTempDir({ prefix: "psd-bench-state-" });
+    await Deno.writeTextFile(`${stateDir}/portsyncd.toml`, isolatedConfig(stateDir));
+    options.daemonCommand = [...await shippedCommand(), "--config", `${stateDir}/portsyncd.toml`];
+  }
   const onSignal = () => interrupted = true;
   Deno.addSignalListener("SIGINT", onSignal);
   Deno.addSignalListener("SIGTERM", onSignal);
@@ -734,6 +741,7 @@ async function main(): Promise<number> {
   } finally {
     Deno.removeSignalListener("SIGINT", onSignal);
     Deno.removeSignalListener("SIGTERM", onSignal);
+    if (stateDir !== undefined) await Deno.remove(stateDir, { recursive: true }).catch(() => {});
   }
   printTable(results);
   console.log(JSON.stringify({
