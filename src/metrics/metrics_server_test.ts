@@ -1,16 +1,10 @@
 import { configureSync, type LogRecord, resetSync } from "@logtape/logtape";
 import { assert, assertEquals } from "../../tests/assert.ts";
 import { makeTestCertificates, type TestCertificates } from "../../tests/support/certificates.ts";
+import { curlOutputArgs, type CurlResult, runCurl } from "../../tests/support/curl.ts";
 import type { Config } from "../config/config_schema.ts";
 import { HttpRouter } from "./http_router.ts";
 import { type MetricsServer, startMetricsServer } from "./metrics_server.ts";
-
-interface CurlResult {
-  code: number;
-  httpStatus: string;
-  body: string;
-  stderr: string;
-}
 
 /** Fetches `path` from the server with curl, optionally with a client certificate. */
 async function curl(
@@ -20,20 +14,11 @@ async function curl(
   client?: { cert: string; key: string },
 ): Promise<CurlResult> {
   const scheme = server.tls ? "https" : "http";
-  const args = ["-sS", "--max-time", "5", "-o", "-", "-w", "\n%{http_code}"];
+  const args = curlOutputArgs();
   if (server.tls) args.push("--cacert", certs.ca);
   if (client) args.push("--cert", client.cert, "--key", client.key);
   args.push(`${scheme}://[::1]:${server.address.port}${path}`);
-  const output = await new Deno.Command("curl", { args, stdout: "piped", stderr: "piped" })
-    .output();
-  const stdout = new TextDecoder().decode(output.stdout);
-  const cut = stdout.lastIndexOf("\n");
-  return {
-    code: output.code,
-    body: stdout.slice(0, cut),
-    httpStatus: stdout.slice(cut + 1),
-    stderr: new TextDecoder().decode(output.stderr),
-  };
+  return await runCurl("curl", args);
 }
 
 function metricsConfig(overrides: Partial<Config["metrics"]>): Config["metrics"] {

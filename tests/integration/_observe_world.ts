@@ -7,6 +7,7 @@
 
 import type { Redis } from "ioredis";
 import { makeTestCertificates, type TestCertificates } from "../support/certificates.ts";
+import { curlOutputArgs, type CurlResult, runCurl } from "../support/curl.ts";
 import {
   createNamespace,
   type DaemonProcess,
@@ -90,34 +91,17 @@ export async function withObserveWorld(
   }
 }
 
-/** Result of one curl run inside the namespace. */
-export interface CurlResult {
-  code: number;
-  httpStatus: string;
-  body: string;
-  stderr: string;
-}
-
 /** Fetches `https://[::1]:9090<path>` from inside the namespace with curl. */
 export async function curlInNamespace(
   world: ObserveWorld,
   path: string,
   client: { cert: string; key: string } | undefined,
 ): Promise<CurlResult> {
-  const args = ["netns", "exec", world.ns.name, "curl", "-sS", "--max-time", "5", "-o", "-"];
-  args.push("-w", "\n%{http_code}", "--cacert", world.certs.ca);
+  const args = ["netns", "exec", world.ns.name, "curl", ...curlOutputArgs()];
+  args.push("--cacert", world.certs.ca);
   if (client) args.push("--cert", client.cert, "--key", client.key);
   args.push(`https://[::1]:9090${path}`);
-  const output = await new Deno.Command("ip", { args, stdout: "piped", stderr: "piped" })
-    .output();
-  const stdout = new TextDecoder().decode(output.stdout);
-  const cut = stdout.lastIndexOf("\n");
-  return {
-    code: output.code,
-    body: stdout.slice(0, cut),
-    httpStatus: stdout.slice(cut + 1),
-    stderr: new TextDecoder().decode(output.stderr),
-  };
+  return await runCurl("ip", args);
 }
 
 /** Reads one sample of `name{labels}` from Prometheus text, undefined when absent. */
