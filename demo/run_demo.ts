@@ -13,7 +13,6 @@ import {
   startDaemon,
   startRedis,
 } from "../tests/support/mod.ts";
-import { isolatedConfig, REPO_ROOT } from "../tests/support/daemon.ts";
 import { V8_FLAGS } from "../packaging/v8_flags.ts";
 import { pause, pollOrThrow, pollUntil } from "./abortable_wait.ts";
 import { type CleanupResult, CleanupStack } from "./cleanup_stack.ts";
@@ -133,15 +132,11 @@ async function runSwitch(
   note("Started the orchagent stand-in (pops APPL_DB PORT_TABLE)");
   signal.throwIfAborted();
 
-  // The V8 heap limits of the package, so the demo's memory is what a switch would see, and a
-  // config that keeps the snapshot and alert history in the demo's folder.
-  const configPath = `${redis.dir}/portsyncd.toml`;
-  await Deno.writeTextFile(configPath, isolatedConfig(redis.dir));
+  // The V8 heap limits of the package, so the demo's memory is what a switch would see.
   const daemon = await startDaemon({
     namespace: ns,
     dbConfigPath: redis.dbConfigPath,
-    configPath,
-    command: [Deno.execPath(), "run", V8_FLAGS, "--allow-all", `${REPO_ROOT}/main.ts`],
+    denoFlags: [V8_FLAGS],
   });
   const alive = watchExit(daemon);
   let echoed = 0;

@@ -29,6 +29,8 @@ export interface StartDaemonOptions {
    * @default {"main.ts"}
    */
   entry?: string;
+  /** Deno flags before `--allow-all`, such as the package's V8 heap limits. */
+  denoFlags?: string[];
   /**
    * Program and leading arguments to run instead of `deno run --allow-all <entry>`, for
    * example an installed `/usr/bin/portsyncd`. `--db-config` and the rest follow them.
@@ -78,7 +80,8 @@ export async function startDaemon(options: StartDaemonOptions): Promise<DaemonPr
     "netns",
     "exec",
     options.namespace.name,
-    ...(options.command ?? [Deno.execPath(), "run", "--allow-all", entryPath]),
+    ...(options.command ??
+      [Deno.execPath(), "run", ...(options.denoFlags ?? []), "--allow-all", entryPath]),
     "--db-config",
     options.dbConfigPath,
     ...(configPath === undefined ? [] : ["--config", configPath]),
