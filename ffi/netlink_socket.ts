@@ -119,8 +119,8 @@ export class NetlinkSocket {
   /**
    * Allocated with the socket rather than before the first read. With the lazy allocation, one
    * loaded test run read an ENOBUFS of that first read back as ENOENT.
-   * NOTE: the cause is a guess (work done between the call and the errno read); see
-   * LinkMonitor, which resyncs on any receive error for that reason.
+   * NOTE: the cause is not known; work done between the call and the errno read is a guess.
+   * LinkMonitor resyncs on any receive error for that reason.
    */
   readonly #receiveVector = new ReceiveVector(BORROW_SLOTS, RECEIVE_BUFFER_SIZE);
   readonly #address = new Uint8Array(SOCKADDR_NL_SIZE);

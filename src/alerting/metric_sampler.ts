@@ -204,7 +204,7 @@ export function histogramQuantile(q: number, buckets: ReadonlyArray<[number, num
 /**
  * Moves the last reading to `now` when it and the one before it already hold `value`, so an
  * unchanged series keeps two readings instead of one per evaluation. The value was the same
- * all along, so every window sees the same baseline and increase as with a reading per
+ * all along, so every window gets the same baseline and increase as with a reading per
  * evaluation, and an idle switch with a thousand port series allocates nothing here.
  */
 function extendPlateau(readings: Reading[], now: number, value: number): boolean {

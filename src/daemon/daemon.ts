@@ -508,11 +508,11 @@ export class Daemon implements DaemonStatus {
 
   /** Runs the APPL_DB recheck timer exactly while some netdev awaits its entry. */
   #updateRecheckTimer(): void {
-    const wanted = this.#recheck !== undefined && (this.#sync?.awaitingCount ?? 0) > 0 &&
+    const needed = this.#recheck !== undefined && (this.#sync?.awaitingCount ?? 0) > 0 &&
       (this.#state === "starting" || this.#state === "running");
-    if (wanted && this.#recheckTimer === undefined) {
+    if (needed && this.#recheckTimer === undefined) {
       this.#recheckTimer = setInterval(this.#recheck!.run, this.#recheck!.intervalMs);
-    } else if (!wanted && this.#recheckTimer !== undefined) {
+    } else if (!needed && this.#recheckTimer !== undefined) {
       clearInterval(this.#recheckTimer);
       this.#recheckTimer = undefined;
     }

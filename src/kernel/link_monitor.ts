@@ -84,8 +84,8 @@ const log = getLogger([ROOT_CATEGORY, "netlink"]);
  * ordered segments of link events.
  *
  * Any sign that events were lost (ENOBUFS or any other receive error, a truncated datagram, a
- * dump marked NLM_F_DUMP_INTR or one that stops replying) starts a resync: a new RTM_GETLINK dump on the same socket, so
- * its replies stay ordered with the events around them. Only one dump runs at a time; requests
+ * dump marked NLM_F_DUMP_INTR or one that stops replying) starts a resync: a new RTM_GETLINK
+ * dump on the same socket, so its replies stay ordered with the events around them. Only one dump runs at a time; requests
  * made meanwhile are merged into one that follows. Failed attempts are retried with a backoff
  * of 100 ms doubling up to 5 s, `maxAttempts` times; after that every 30 s until one succeeds,
  * so the state never stays stale for want of a new fault. A new fault during that slow wait
@@ -166,17 +166,15 @@ export class LinkMonitor {
               errno: batch.errnoName,
             });
           }
-          if (this.#dump) this.#dump.inconsistent = true;
-          this.requestDump("overflow");
         } else {
           // Events may have been lost with the read. Also, once in a loaded test run, an ENOBUFS
           // was read back as ENOENT, so the errno itself is not fully trusted: resync too.
           log.error("Failed to receive from netlink socket; resyncing", {
             errno: batch.errnoName,
           });
-          if (this.#dump) this.#dump.inconsistent = true;
-          this.requestDump("receive_error");
         }
+        if (this.#dump) this.#dump.inconsistent = true;
+        this.requestDump(batch.errno === ENOBUFS ? "overflow" : "receive_error");
       } else {
         if (batch.truncated > 0) {
           log.warning("Dropped truncated netlink datagrams; resyncing", {

@@ -14,9 +14,9 @@ import { type CommandArgument, CommandEncoder } from "./resp_encoder.ts";
 import { NEED_MORE, RespParser, type RespValue } from "./resp_parser.ts";
 
 /**
- * Where a client is: `wait` before the first connect, `connecting` during the first one and
- * its handshake, `ready` for commands, `reconnecting` between a lost connection and the next
- * ready one, `end` after {@link RedisClient.disconnect}.
+ * The state of a client's connection: `wait` before the first connect, `connecting` during the
+ * first one and its handshake, `ready` for commands, `reconnecting` between a lost connection
+ * and the next ready one, `end` after {@link RedisClient.disconnect}.
  */
 export type ConnectionStatus = "wait" | "connecting" | "ready" | "reconnecting" | "end";
 
@@ -143,7 +143,7 @@ export class RedisClient {
 
   /**
    * Connects and resolves once ready. On failure it rejects, and reconnect attempts go on in
-   * the background ("ready" tells when one succeeds) until {@link disconnect}.
+   * the background until {@link disconnect}. The "ready" event marks the one that succeeds.
    *
    * @throws {Error} When the client is already connecting or connected.
    */
@@ -374,7 +374,7 @@ export class RedisClient {
         while (written < chunk.length) written += await conn.write(chunk.subarray(written));
       }
     } catch (error) {
-      // The read loop sees the closed socket and starts the reconnect.
+      // Closing the socket ends the read loop, which starts the reconnect.
       if (conn === this.#conn) {
         this.#emit("error", asError(error));
         this.#closeSocket();
