@@ -350,17 +350,18 @@ export class NetlinkSocket {
   #drainVector(maxDatagrams: number): ReceiveBatch | undefined {
     const c = libc();
     const vector = this.#receiveVector;
-    const wanted = Math.min(maxDatagrams, vector.slots);
-    let count = -1;
-    for (let interrupts = 0; count === -1; interrupts++) {
-      vector.prepare(wanted);
-      count = c.recvmmsg(this.#fd, vector.headers, wanted, MSG_DONTWAIT | MSG_TRUNC, null);
+    const slots = Math.min(maxDatagrams, vector.slots);
+    let count: number;
+    for (let interrupts = 0;; interrupts++) {
+      vector.prepare(slots);
+      count = c.recvmmsg(this.#fd, vector.headers, slots, MSG_DONTWAIT | MSG_TRUNC, null);
       if (count !== -1) break;
       const errno = readErrno();
       if (errno === EINTR && interrupts < MAX_EINTR_RETRIES) continue;
       if (errno === EAGAIN) return undefined;
       return { kind: "error", errno, errnoName: errnoName(errno), datagrams: [] };
     }
+    if (count === 0) return undefined;
     const datagrams: Uint8Array[] = [];
     let foreignSenders = 0;
     let truncated = 0;
@@ -369,7 +370,6 @@ export class NetlinkSocket {
       else if (vector.senderPortId(slot) !== 0) foreignSenders++;
       else datagrams.push(vector.datagram(slot));
     }
-    if (count === 0) return undefined;
     return { kind: "data", datagrams, foreignSenders, truncated };
   }
 
@@ -377,7 +377,6 @@ export class NetlinkSocket {
   #drain(maxDatagrams: number, borrow: boolean): ReceiveBatch | undefined {
     if (borrow) return this.#drainVector(maxDatagrams);
     const c = libc();
-    const target = this.#buffer;
     const datagrams: Uint8Array[] = [];
     const addressView = new DataView(this.#address.buffer);
     const addressLength = new Uint8Array(this.#addressLength.buffer);
@@ -390,7 +389,7 @@ export class NetlinkSocket {
       const length = Number(
         c.recvfrom(
           this.#fd,
-          target,
+          this.#buffer,
           BigInt(RECEIVE_BUFFER_SIZE),
           MSG_DONTWAIT | MSG_TRUNC,
           this.#address,
@@ -409,7 +408,7 @@ export class NetlinkSocket {
       } else if (addressView.getUint32(SOCKADDR_NL_PID, true) !== 0) {
         foreignSenders++;
       } else {
-        datagrams.push(target.slice(0, length));
+        datagrams.push(this.#buffer.slice(0, length));
       }
     }
     if (received === 0) return undefined;
