@@ -82,6 +82,11 @@ export class AlertEngine {
   #actions: AlertActions;
   #onHistoryError: ((error: unknown) => void) | undefined;
   #entries = new Map<string, Map<string, Entry>>();
+  /**
+   * Rules whose last evaluation found no alert and no value that time could still change:
+   * the family's `changedAt` then. Such a rule is skipped until its family changes again.
+   */
+  #steady = new Map<string, number>();
   #timer: ReturnType<typeof setTimeout> | undefined;
   #stopped = true;
 
@@ -121,6 +126,13 @@ export class AlertEngine {
         entries = new Map();
         this.#entries.set(rule.id, entries);
       }
+      const changedAt = this.#sampler.changedAt(rule.metric);
+      if (
+        entries.size === 0 && changedAt !== undefined &&
+        this.#steady.get(rule.id) === changedAt
+      ) {
+        continue;
+      }
       const seen = new Set<string>();
       for (const { labels, value } of this.#sampler.values(rule, now)) {
         const key = labelKey(labels);
@@ -147,6 +159,13 @@ export class AlertEngine {
         if (seen.has(key)) continue;
         this.#step(entry, false, NaN, now, transitions);
         if (entry.state === "inactive" || entry.state === "resolved") entries.delete(key);
+      }
+      // Once the last change is older than the window, a rate reads 0 and a histogram window is
+      // empty, so the values stay as they are until the family changes.
+      if (entries.size === 0 && changedAt !== undefined && now - changedAt >= rule.windowMs) {
+        this.#steady.set(rule.id, changedAt);
+      } else {
+        this.#steady.delete(rule.id);
       }
     }
     this.#actions.updateStatus(this.active(), this.#ruleById);

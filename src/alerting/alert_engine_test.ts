@@ -228,3 +228,31 @@ Deno.test("engine skips disabled rules", () => {
   registry.register(new Gauge({ name: "g", help: "h" })).set(5);
   assertEquals(step(0), []);
 });
+
+Deno.test("engine reads a family again only when it changed", () => {
+  const { registry, step } = setup(
+    'metric = "flaps_total"\ncondition = "rate_of_change"\nthreshold = 0.05\nwindow = "2m"',
+  );
+  const flaps = registry.register(
+    new Counter({ name: "flaps_total", help: "h", labelNames: ["port"] }),
+  );
+  for (let port = 0; port < 1024; port += 4) flaps.labels(`Ethernet${port}`);
+  let reads = 0;
+  const read = registry.read.bind(registry);
+  registry.read = (name) => {
+    reads++;
+    return read(name);
+  };
+  assertEquals(step(0), []);
+  flaps.labels("Ethernet8").inc(3);
+  assertEquals(step(5000), []);
+  assertEquals(reads, 2);
+  // Ten quiet minutes: the window empties, then the rule rests.
+  for (let i = 0; i < 120; i++) assertEquals(step(5000), []);
+  assertEquals(reads, 2, "an unchanged family is not read again");
+  flaps.labels("Ethernet8").inc(7);
+  assertEquals(step(5000), ["inactive->firing"], "a change after the rest still fires");
+  assertEquals(reads, 3);
+  for (let i = 0; i < 23; i++) assertEquals(step(5000), []);
+  assertEquals(step(5000), ["firing->resolved"], "the increase leaves the 2m window");
+});

@@ -25,16 +25,18 @@ const log = getLogger([ROOT_CATEGORY, "warm_restart"]);
 
 /**
  * Keeps the snapshot file in step with STATE_DB: records when each port was written, and
- * saves the file at most once per interval while something changed, and once more at stop.
- * A failed write is logged (at most once a minute, with the count of failures not logged)
- * and retried at the next interval; it never reaches the caller.
+ * saves the file one interval after the first change not yet saved, and once more at stop.
+ * Nothing is scheduled while nothing changes, so an idle daemon has no timer here. A failed
+ * write is retried one interval later and never reaches the caller. It is logged at most once
+ * a minute, with the count of failures not logged.
  */
 export class SnapshotWriter {
   #options: SnapshotWriterOptions;
   #now: () => number;
   #writtenAt = new Map<string, number>();
   #dirty = false;
-  #timer: ReturnType<typeof setInterval> | undefined;
+  #running = false;
+  #timer: ReturnType<typeof setTimeout> | undefined;
   #writing: Promise<void> | undefined;
   #lastFailureLogAt = Number.NEGATIVE_INFINITY;
   #unloggedFailures = 0;
@@ -61,28 +63,37 @@ export class SnapshotWriter {
       if (operation.op === "set") this.#writtenAt.set(operation.name, now);
       else this.#writtenAt.delete(operation.name);
     }
-    if (operations.length > 0) this.#dirty = true;
+    if (operations.length > 0) this.markDirty();
   }
 
-  /** Asks for a write at the next interval, such as after a changed ifindex. */
+  /** Asks for a write one interval from now, such as after a changed ifindex. */
   markDirty(): void {
     this.#dirty = true;
+    this.#schedule();
   }
 
-  /** Starts the periodic writes. */
+  /** Starts saving changes; one that came before is saved one interval from now. */
   start(): void {
-    if (this.#timer !== undefined) return;
-    this.#timer = setInterval(() => {
-      if (this.#dirty && this.#writing === undefined) void this.#write();
-    }, this.#options.intervalMs);
+    this.#running = true;
+    this.#schedule();
   }
 
-  /** Stops the periodic writes and saves the file one last time. */
+  /** Stops saving changes and saves the file one last time. */
   async stop(): Promise<void> {
-    if (this.#timer !== undefined) clearInterval(this.#timer);
+    this.#running = false;
+    clearTimeout(this.#timer);
     this.#timer = undefined;
     await this.#writing;
     await this.#write();
+  }
+
+  /** Arms the one timer, unless it is armed, a write runs (it arms it when done) or all is saved. */
+  #schedule(): void {
+    if (!this.#running || !this.#dirty || this.#timer !== undefined || this.#writing) return;
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined;
+      if (this.#dirty) void this.#write();
+    }, this.#options.intervalMs);
   }
 
   #write(): Promise<void> {
@@ -104,6 +115,7 @@ export class SnapshotWriter {
       },
     ).finally(() => {
       this.#writing = undefined;
+      this.#schedule();
     });
     return this.#writing;
   }

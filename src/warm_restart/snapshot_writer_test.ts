@@ -59,3 +59,30 @@ Deno.test("snapshot writer survives write failure", async () => {
     await Deno.remove(folder, { recursive: true });
   }
 });
+
+Deno.test("snapshot writer saves a burst once", async () => {
+  const folder = await Deno.makeTempDir({ prefix: "portsyncd-writer-" });
+  const stats = createWarmRestartStats();
+  const writer = new SnapshotWriter({
+    file: new SnapshotFile(`${folder}/port_state.json`),
+    intervalMs: 40,
+    writtenPorts: () => new Map([["Ethernet0", STATUS]]),
+    stats,
+  });
+  try {
+    writer.markDirty();
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    assertEquals(stats.snapshotWrites, 0, "nothing is saved before start");
+    writer.start();
+    for (let i = 0; i < 5; i++) {
+      writer.recordWritten([{ op: "set", name: "Ethernet0", status: STATUS }]);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    assertEquals(stats.snapshotWrites, 1, "five changes within one interval, one write");
+    assertEquals(writer.dirty, false);
+  } finally {
+    await writer.stop();
+    await Deno.remove(folder, { recursive: true });
+  }
+});

@@ -3,6 +3,7 @@ import {
   braces,
   MetricFamily,
   type MetricFamilyOptions,
+  type Revision,
   type SeriesReading,
 } from "./metric_family.ts";
 import type { LabelNames, SeriesEntry } from "./series_table.ts";
@@ -10,11 +11,16 @@ import type { LabelNames, SeriesEntry } from "./series_table.ts";
 /** One counter series: a total that only goes up until the process restarts. */
 export class CounterSeries {
   #name: string;
+  #revision: Revision;
   #value = 0;
 
-  /** @param name metric name, for error messages. */
-  constructor(name: string) {
+  /**
+   * @param name metric name, for error messages.
+   * @param revision the family's change count.
+   */
+  constructor(name: string, revision: Revision) {
     this.#name = name;
+    this.#revision = revision;
   }
 
   /** Current total. */
@@ -36,6 +42,7 @@ export class CounterSeries {
       );
     }
     this.#value += amount;
+    this.#revision.count++;
   }
 }
 
@@ -48,7 +55,7 @@ export class CounterSeries {
 export class Counter<const L extends LabelNames = readonly []>
   extends MetricFamily<L, CounterSeries> {
   constructor(options: MetricFamilyOptions<L>) {
-    super("counter", options, () => new CounterSeries(options.name));
+    super("counter", options, (revision) => new CounterSeries(options.name, revision));
   }
 
   /** Adds `amount` (default 1) to a counter without labels. */

@@ -3,13 +3,20 @@ import {
   braces,
   MetricFamily,
   type MetricFamilyOptions,
+  type Revision,
   type SeriesReading,
 } from "./metric_family.ts";
 import type { LabelNames, SeriesEntry } from "./series_table.ts";
 
 /** One gauge series: a value that goes up and down. */
 export class GaugeSeries {
+  #revision: Revision;
   #value = 0;
+
+  /** @param revision the family's change count. */
+  constructor(revision: Revision) {
+    this.#revision = revision;
+  }
 
   /** Current value. */
   get value(): number {
@@ -18,17 +25,20 @@ export class GaugeSeries {
 
   /** Replaces the value. */
   set(value: number): void {
+    // Object.is, so NaN to NaN is no change and 0 to -0 is one.
+    if (Object.is(value, this.#value)) return;
     this.#value = value;
+    this.#revision.count++;
   }
 
   /** Adds `amount` (default 1). */
   inc(amount = 1): void {
-    this.#value += amount;
+    this.set(this.#value + amount);
   }
 
   /** Subtracts `amount` (default 1). */
   dec(amount = 1): void {
-    this.#value -= amount;
+    this.set(this.#value - amount);
   }
 }
 
@@ -51,7 +61,7 @@ export class Gauge<const L extends LabelNames = readonly []> extends MetricFamil
   #collect: ((gauge: Gauge<L>) => void) | undefined;
 
   constructor(options: GaugeOptions<L>) {
-    super("gauge", options, () => new GaugeSeries());
+    super("gauge", options, (revision) => new GaugeSeries(revision));
     this.#collect = options.collect;
   }
 

@@ -3,6 +3,7 @@ import {
   braces,
   MetricFamily,
   type MetricFamilyOptions,
+  type Revision,
   type SeriesReading,
 } from "./metric_family.ts";
 import type { LabelNames, SeriesEntry } from "./series_table.ts";
@@ -10,15 +11,20 @@ import type { LabelNames, SeriesEntry } from "./series_table.ts";
 /** One histogram series: observation counts per bucket, their sum and their number. */
 export class HistogramSeries {
   #name: string;
+  #revision: Revision;
   #bounds: Float64Array;
   /** Observations per bucket, not cumulative; the last slot counts those above every bound. */
   #counts: Float64Array;
   #sum = 0;
   #count = 0;
 
-  /** @param bounds upper bounds, finite and ascending, shared by the family's series. */
-  constructor(name: string, bounds: Float64Array) {
+  /**
+   * @param bounds upper bounds, finite and ascending, shared by the family's series.
+   * @param revision the family's change count.
+   */
+  constructor(name: string, bounds: Float64Array, revision: Revision) {
     this.#name = name;
+    this.#revision = revision;
     this.#bounds = bounds;
     this.#counts = new Float64Array(bounds.length + 1);
   }
@@ -41,6 +47,7 @@ export class HistogramSeries {
     this.#counts[index]! += 1;
     this.#sum += value;
     this.#count += 1;
+    this.#revision.count++;
   }
 
   /** Sum of the observed values. */
@@ -86,7 +93,12 @@ export class Histogram<const L extends LabelNames = readonly []>
   /** @throws {RangeError} when the buckets are not finite and strictly ascending. */
   constructor(options: HistogramOptions<L>) {
     const bounds = checkBuckets(options.name, options.buckets);
-    super("histogram", options, () => new HistogramSeries(options.name, bounds), ["le"]);
+    super(
+      "histogram",
+      options,
+      (revision) => new HistogramSeries(options.name, bounds, revision),
+      ["le"],
+    );
     this.#le = [...bounds, Infinity].map(formatSampleValue);
   }
 

@@ -41,6 +41,14 @@ export interface MetricFamilyOptions<L extends LabelNames> {
   labelNames?: L;
 }
 
+/**
+ * Count of changes to one family: a value that changed, a series added or removed. Its
+ * series share it, so an update costs one increment. Equal counts mean equal readings.
+ */
+export class Revision {
+  count = 0;
+}
+
 const METRIC_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
 const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 
@@ -55,6 +63,7 @@ export abstract class MetricFamily<L extends LabelNames, S> {
   readonly type: MetricType;
   readonly labelNames: L;
   #table: SeriesTable<S>;
+  readonly #revision = new Revision();
 
   /**
    * @param reserved label names the type uses itself (`le` for histograms).
@@ -63,7 +72,7 @@ export abstract class MetricFamily<L extends LabelNames, S> {
   protected constructor(
     type: MetricType,
     options: MetricFamilyOptions<L>,
-    create: () => S,
+    create: (revision: Revision) => S,
     reserved: readonly string[] = [],
   ) {
     const labelNames = options.labelNames ?? ([] as unknown as L);
@@ -72,7 +81,10 @@ export abstract class MetricFamily<L extends LabelNames, S> {
     this.help = options.help;
     this.type = type;
     this.labelNames = labelNames;
-    this.#table = new SeriesTable(options.name, labelNames, create);
+    this.#table = new SeriesTable(options.name, labelNames, () => {
+      this.#revision.count++;
+      return create(this.#revision);
+    });
     if (labelNames.length === 0) this.#table.get();
   }
 
@@ -90,11 +102,12 @@ export abstract class MetricFamily<L extends LabelNames, S> {
 
   /** Deletes the series of these label values, so it is no longer exported. */
   remove(...values: LabelValues<L>): void {
-    this.#table.delete(values);
+    if (this.#table.delete(values)) this.#revision.count++;
   }
 
   /** Deletes every series; a family without labels restarts its one series at zero. */
   reset(): void {
+    this.#revision.count++;
     this.#table.clear();
     if (this.labelNames.length === 0) this.#table.get();
   }
@@ -111,6 +124,15 @@ export abstract class MetricFamily<L extends LabelNames, S> {
     ];
     for (const entry of this.#table.entries()) this.renderSeries(entry, lines);
     return lines.join("\n");
+  }
+
+  /**
+   * Number of changes so far, after refreshing values read at scrape time. While it stays the
+   * same, {@link read} returns the same values, so a reader can skip reading again.
+   */
+  get revision(): number {
+    this.collect();
+    return this.#revision.count;
   }
 
   /** Returns every series with its current value, after refreshing values read at scrape time. */

@@ -56,6 +56,14 @@ export class Registry {
     return `${blocks.join("\n\n")}\n`;
   }
 
+  /**
+   * Change count of the family named `name`, or undefined when none is registered. While it
+   * stays the same, {@link read} returns the same values.
+   */
+  revision(name: string): number | undefined {
+    return this.#families.get(name)?.revision;
+  }
+
   /** Reads the current series of the family named `name`, or undefined when none is registered. */
   read(name: string): FamilyReading | undefined {
     return this.#families.get(name)?.read();

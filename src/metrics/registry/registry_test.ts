@@ -202,3 +202,50 @@ Deno.test("registry rejects bad input", () => {
   histogram.observe(3);
   assertEquals(histogram.read().series[0]!.buckets, [[1, 0], [Infinity, 1]]);
 });
+
+Deno.test("revision counts changes only", () => {
+  const registry = new Registry();
+  const flaps = registry.register(
+    new Counter({ name: "f_total", help: "h", labelNames: ["port"] }),
+  );
+  const up = registry.register(new Gauge({ name: "up", help: "h" }));
+  const latency = registry.register(new Histogram({ name: "l", help: "h", buckets: [1] }));
+  const start = registry.revision("f_total")!;
+  flaps.labels("Ethernet0");
+  const created = registry.revision("f_total")!;
+  assertEquals(created, start + 1, "a new series is a change");
+  flaps.labels("Ethernet0").inc(0);
+  flaps.labels("Ethernet0").inc();
+  assertEquals(registry.revision("f_total"), created + 2);
+  flaps.remove("Ethernet4");
+  assertEquals(registry.revision("f_total"), created + 2, "removing a missing series is none");
+  flaps.remove("Ethernet0");
+  assertEquals(registry.revision("f_total"), created + 3);
+
+  const gauge = registry.revision("up")!;
+  up.set(0);
+  up.inc(0);
+  assertEquals(registry.revision("up"), gauge, "setting the same value is no change");
+  up.set(-0);
+  up.set(NaN);
+  up.set(NaN);
+  assertEquals(registry.revision("up"), gauge + 2);
+
+  const histogram = registry.revision("l")!;
+  latency.observe(0.5);
+  assertEquals(registry.revision("l"), histogram + 1);
+  assertEquals(registry.revision("absent"), undefined);
+});
+
+Deno.test("revision sees collected values", () => {
+  const registry = new Registry();
+  let connected = 1;
+  registry.register(
+    new Gauge({ name: "up", help: "h", collect: (gauge) => gauge.set(connected) }),
+  );
+  const first = registry.revision("up")!;
+  assertEquals(registry.revision("up"), first);
+  connected = 0;
+  assertEquals(registry.revision("up"), first + 1);
+  assertEquals(registry.read("up")!.series[0]!.value, 0);
+});
