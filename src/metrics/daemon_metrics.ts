@@ -264,7 +264,8 @@ export class DaemonMetrics implements SyncObserver, MonitorObserver, DaemonObser
     add(
       new Gauge({
         name: "portsyncd_event_loop_lag_seconds",
-        help: "How late the event loop runs a timer that is due",
+        help:
+          "How late the event loop runs a timer that is due; kept from the last probe while idle",
         collect(gauge) {
           const lag = sources()?.lag;
           if (lag) gauge.set(lag.lagSeconds);
@@ -289,6 +290,10 @@ export class DaemonMetrics implements SyncObserver, MonitorObserver, DaemonObser
   }
 
   // MonitorObserver
+
+  batchReceived(): void {
+    this.#sources?.lag.touch();
+  }
 
   messages(kind: string, count: number): void {
     if (kind === "stale-dump-reply") {

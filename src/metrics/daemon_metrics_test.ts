@@ -1,7 +1,8 @@
 import { assert, assertEquals } from "../../tests/assert.ts";
 import type { LinkEvent } from "../sync/link_event.ts";
 import { DaemonMetrics } from "./daemon_metrics.ts";
-import { EventLoopLag } from "./event_loop_lag.ts";
+import type { DaemonStatus } from "../daemon/daemon_status.ts";
+import { EventLoopLag, IDLE_PROBES } from "./event_loop_lag.ts";
 import { buildHealthReport } from "./health_report.ts";
 import { isLoopbackHost, parseListenAddress } from "./listen_address.ts";
 
@@ -137,6 +138,30 @@ Deno.test("event loop lag sees a block", () => {
     // A probe is due every second, so a loop blocked for 2.5 s is 1.5 s overdue.
     now = 2500;
     assertEquals(lag.lagSeconds, 1.5);
+  } finally {
+    lag.stop();
+  }
+});
+
+Deno.test("event loop lag probe rests while idle", async () => {
+  const lag = new EventLoopLag(undefined, 5);
+  const metrics = new DaemonMetrics();
+  // The probe is all this test reads; the daemon's status is never asked for.
+  metrics.attach({ status: {} as DaemonStatus, lag });
+  lag.start();
+  try {
+    const restAfterMs = 5 * (IDLE_PROBES + 6);
+    await new Promise((resolve) => setTimeout(resolve, restAfterMs));
+    assertEquals(lag.probing, false, "no netlink batch, no probe timer");
+    metrics.batchReceived();
+    assertEquals(lag.probing, true, "a netlink batch starts the probe");
+    for (let i = 0; i < IDLE_PROBES + 6; i++) {
+      metrics.batchReceived();
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    assertEquals(lag.probing, true, "batches keep it running");
+    await new Promise((resolve) => setTimeout(resolve, restAfterMs));
+    assertEquals(lag.probing, false);
   } finally {
     lag.stop();
   }
