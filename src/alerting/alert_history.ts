@@ -139,6 +139,38 @@ export class AlertHistory {
     );
   }
 
+  /**
+   * Ends the alerts that an earlier process left pending or firing: a new process starts its
+   * rules from nothing, so without an end row such an alert would look open for ever. Each
+   * gets a row at `now` to `resolved` (from firing) or `inactive` (from pending), with no
+   * value. An alert whose condition is still true fires again at the next evaluation.
+   *
+   * @returns the rows written, oldest alert first.
+   */
+  endOpenAlerts(now: number): AlertTransition[] {
+    if (this.#readOnly) return [];
+    const open = this.#db.prepare(
+      `SELECT h.* FROM alert_history h
+         JOIN (SELECT max(id) AS id FROM alert_history GROUP BY rule, labels) last
+           ON h.id = last.id
+       WHERE h.to_state IN ('pending', 'firing')
+       ORDER BY h.id`,
+    ).all() as Array<Record<string, string | number | null>>;
+    const ended: AlertTransition[] = open.map((row) => ({
+      rule: String(row.rule),
+      labels: JSON.parse(String(row.labels)) as Record<string, string>,
+      from: row.to_state as AlertState,
+      to: row.to_state === "firing" ? "resolved" : "inactive",
+      value: null,
+      threshold: String(row.threshold),
+      severity: row.severity as AlertSeverity,
+      at: now,
+      silenced: Number(row.silenced) === 1,
+    }));
+    for (const transition of ended) this.record(transition);
+    return ended;
+  }
+
   /** Returns matching rows, newest first. */
   query(filter: HistoryQuery = {}): HistoryRow[] {
     const where: string[] = [];

@@ -127,3 +127,30 @@ Deno.test("history read-only needs file", () => {
       "--db or the config with --config",
   );
 });
+
+Deno.test("history ends alerts left open", () =>
+  withDir((dir) => {
+    const path = `${dir}/alerts.db`;
+    const first = AlertHistory.open(path);
+    first.record(change(1000, "firing"));
+    first.record({ ...change(1500, "pending", "event_latency_p99"), labels: {} });
+    first.record(change(2000, "firing", "netlink_resync"));
+    first.record({ ...change(3000, "resolved", "netlink_resync"), from: "firing" });
+    first.close();
+
+    const second = AlertHistory.open(path);
+    const ended = second.endOpenAlerts(9000);
+    assertEquals(
+      ended.map((row) => [row.rule, row.from, row.to, row.at, row.value]),
+      [
+        ["port_flapping", "firing", "resolved", 9000, null],
+        ["event_latency_p99", "pending", "inactive", 9000, null],
+      ],
+    );
+    assertEquals(second.query({ since: 9000 }).length, 2, "each end is a stored row");
+    assertEquals(second.endOpenAlerts(9500), [], "nothing is left open afterwards");
+    second.close();
+    const reader = AlertHistory.openReadOnly(path);
+    assertEquals(reader.endOpenAlerts(9900), [], "a read-only history is never changed");
+    reader.close();
+  }));

@@ -104,8 +104,26 @@ export function startAlerting(options: StartAlertingOptions): Alerting {
     }
   };
 
+  // Only at start: a reopen after a write error must not end this process's own alerts.
+  const endPreviousAlerts = () => {
+    try {
+      const ended = history?.endOpenAlerts(clock()) ?? [];
+      if (ended.length === 0) return;
+      log.info("Ended alerts left open by the previous process", {
+        alerts: ended.length,
+        rules: [...new Set(ended.map((transition) => transition.rule))].join(","),
+      });
+    } catch (error) {
+      log.warning("Failed to end alerts left open by the previous process", {
+        path: settings.historyDb,
+        error,
+      });
+    }
+  };
+
   if (settings.enabled) {
     openHistory();
+    endPreviousAlerts();
     prune();
     pruneTimer = setInterval(prune, settings.historyPruneIntervalMs);
     engine = new AlertEngine({

@@ -636,6 +636,40 @@ async function flapUntil<T>(
   }
 }
 
+Deno.test("restart ends alerts left open", async () => {
+  await withAlertWorld("alert-open", async (world) => {
+    await world.start(alertingKeys() + flapRule());
+    const firing = await flapUntil(
+      world,
+      () =>
+        Promise.resolve(
+          readHistoryDb(world.historyPath).rows.find((row) =>
+            row.rule === "port_flapping" && row.to_state === "firing"
+          ),
+        ),
+      "history row of port_flapping firing",
+    );
+    // Stopped while the alert fires: the old process never writes its end.
+    assertEquals((await world.daemon.stop()).code, 0);
+    const stoppedAt = Date.now();
+    const last = readHistoryDb(world.historyPath).rows.at(-1)!;
+    assertEquals([last.rule, last.to_state], ["port_flapping", "firing"]);
+
+    await world.start(alertingKeys() + flapRule());
+    await world.daemon.waitForLine(/Ended alerts left open by the previous process/, 5000);
+    const rows = readHistoryDb(world.historyPath).rows.filter((row) =>
+      row.rule === "port_flapping"
+    );
+    const ended = rows.at(-1)!;
+    assertEquals(
+      [ended.from_state, ended.to_state, ended.value, ended.labels],
+      ["firing", "resolved", null, firing.labels],
+    );
+    assert(ended.at_ms >= stoppedAt, "the end row is written by the new process");
+    assertEquals((await getAlerts(world, "rule=port_flapping")).active, []);
+  });
+});
+
 Deno.test("default flap rule counts changes", async () => {
   await withAlertWorld("alert-default", async (world) => {
     // The built-in rule: more than 6 oper changes in 2 minutes. Ethernet0 appears after the
