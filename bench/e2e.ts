@@ -6,14 +6,15 @@
  * ```sh
  * deno run --allow-all bench/e2e.ts [--ports 32,256,1024] [--daemon-cmd "CMD ARGS"]
  *   [--samples 200] [--rates 2000,5000,10000,15000,20000] [--idle-seconds 10]
+ *   [--settle-seconds 0]
  * ```
  *
  * Per port count it starts a fresh Redis, namespace and daemon and measures, in this order:
  * PortInitDone after the last netdev appears; single-change latency to STATE_DB (keyspace
  * notification) and the kernel-alone latency to a netlink listener; paced storms (sustained
  * rate without loss); the unpaced `ip -batch` storm (10 admin flips per port, then one
- * carrier-up per port); idle CPU and Redis commands; peak RSS. It prints a table and then one
- * JSON line. See bench/RESULTS.md for the meaning of every row.
+ * carrier-up per port); idle CPU (after `--settle-seconds`) and Redis commands; peak RSS. It
+ * prints a table and then one JSON line. See bench/RESULTS.md for the meaning of every row.
  *
  * Without `--daemon-cmd` it measures what the package ships: it builds `dist/portsyncd.js` with
  * `deno task bundle` and runs it with the package's runtime flags (V8 limits included) and
@@ -32,7 +33,18 @@ import { RUNTIME_FLAGS } from "../packaging/permission_flags.ts";
 import { BenchDaemon } from "./_bench_daemon.ts";
 import { KeyspaceWatch } from "./_keyspace_watch.ts";
 import { LinkObserver } from "./_link_observer.ts";
-import { cpuMs, statusKb } from "./_proc_stats.ts";
+import { cpuMs, schedCpuMs, statusKb } from "./_proc_stats.ts";
+
+const USAGE = `Usage: deno run --allow-all bench/e2e.ts [options]   (as root)
+
+  --ports LIST           port counts to measure, comma-separated (default 32,256,1024; at most 4096)
+  --daemon-cmd "CMD"     the portsyncd to measure (default: the shipped bundle, built first)
+  --samples N            single-change samples per port count (default 200)
+  --rates LIST           paced storm rates in changes per second (default 2000,5000,10000,15000,20000)
+  --idle-seconds N       length of the idle measurement (default 10)
+  --settle-seconds N     wait after the storms before the idle measurement (default 0)
+
+It prints a table and one JSON line; bench/RESULTS.md explains every row.`;
 
 /** Lines of a daemon log that tell of lost netlink messages. */
 const OVERFLOW_PATTERN = /overflow|ENOBUFS|No buffer space/i;
@@ -53,6 +65,8 @@ interface Options {
   samples: number;
   rates: number[];
   idleSeconds: number;
+  /** Wait after the storms before the idle measurement, for V8's clean-up after them to end. */
+  settleSeconds: number;
 }
 
 interface StormResult {
@@ -123,6 +137,7 @@ function parseOptions(args: string[]): Options {
     samples: 200,
     rates: [2000, 5000, 10000, 15000, 20000],
     idleSeconds: 10,
+    settleSeconds: 0,
   };
   const numbers = (text: string, name: string) =>
     text.split(",").map((part) => {
@@ -134,8 +149,12 @@ function parseOptions(args: string[]): Options {
     });
   for (let index = 0; index < args.length; index++) {
     const name = args[index]!;
+    if (name === "--help" || name === "-h") {
+      console.log(USAGE);
+      Deno.exit(0);
+    }
     const value = args[++index];
-    if (value === undefined) throw new Error(`Missing value for ${name}`);
+    if (value === undefined) throw new Error(`Missing value for ${name}; see --help`);
     switch (name) {
       case "--ports":
         options.ports = numbers(value, name);
@@ -155,8 +174,11 @@ function parseOptions(args: string[]): Options {
       case "--idle-seconds":
         options.idleSeconds = Math.min(numbers(value, name)[0]!, 600);
         break;
+      case "--settle-seconds":
+        options.settleSeconds = Math.min(numbers(value, name)[0]!, 600);
+        break;
       default:
-        throw new Error(`Unknown option ${JSON.stringify(name)}; see the header of bench/e2e.ts`);
+        throw new Error(`Unknown option ${JSON.stringify(name)}; see --help`);
     }
   }
   return options;
@@ -379,11 +401,11 @@ async function measurePortCount(count: number, options: Options): Promise<PortCo
 
     const unpaced = await unpacedStorm(ns, stateDb, ports, observer, state, daemon);
 
-    await sleep(1000);
-    const idleCpuBefore = cpuMs(daemon.pid);
+    await sleep(1000 + options.settleSeconds * 1000);
+    const idleCpuBefore = schedCpuMs(daemon.pid);
     const commandsBefore = await countCommands(stateDb);
     await sleep(options.idleSeconds * 1000);
-    const idleCpuMs = cpuMs(daemon.pid) - idleCpuBefore;
+    const idleCpuMs = schedCpuMs(daemon.pid) - idleCpuBefore;
     const idleRedisCommands = await countCommands(stateDb) - commandsBefore;
 
     const rss = {
@@ -672,7 +694,7 @@ function printTable(results: PortCountResult[]): void {
     ["PortInitDone after last netdev (ms)", (r) => fmt(r.portInitDoneMs, 1)],
     ["storm CPU per STATE_DB write (us)", (r) => fmt(r.cpuUsPerStateWrite, 1)],
     ["storm CPU per link change (us)", (r) => fmt(r.cpuUsPerLinkChange, 1)],
-    ["idle CPU (ms) / Redis commands", (r) => `${fmt(r.idleCpuMs, 0)} / ${r.idleRedisCommands}`],
+    ["idle CPU (ms) / Redis commands", (r) => `${fmt(r.idleCpuMs, 1)} / ${r.idleRedisCommands}`],
     ["peak RSS VmHWM (MB)", (r) => fmt(r.peakRssMb, 1)],
   ];
   const header = ["measure", ...results.map((r) => `${r.ports} ports`)];
@@ -720,7 +742,13 @@ async function shippedCommand(): Promise<string[]> {
 }
 
 async function main(): Promise<number> {
-  const options = parseOptions(Deno.args);
+  let options: Options;
+  try {
+    options = parseOptions(Deno.args);
+  } catch (error) {
+    console.error(error instanceof Error ? error.message : String(error));
+    return 2;
+  }
   // The shipped daemon gets a config that keeps its snapshot and alert history in a folder of
   // the bench's own, instead of /var/lib/sonic/portsyncd.
   let stateDir: string | undefined;
