@@ -1,5 +1,6 @@
 # Shared setup for the project's scripts: installs what is missing and puts the pinned Deno on PATH.
 # Sourced, not run. Needs root for apt-get; Node.js and npm must already be present.
+# Set test_tools=no before sourcing to skip the tools only the tests use (promtool, lintian).
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 deno_version=$(tr -d '[:space:]' <"$root/.deno-version")
@@ -23,10 +24,12 @@ install_system_packages() {
   command -v redis-server >/dev/null || missing+=(redis-server)
   command -v ip >/dev/null || missing+=(iproute2)
   command -v openssl >/dev/null || missing+=(openssl)
-  # promtool checks the shipped alerting rules (tests/alerting_packaging_test.ts).
-  command -v promtool >/dev/null || missing+=(prometheus)
-  # lintian checks the Debian package (tests/packaging/package_test.ts).
-  command -v lintian >/dev/null || missing+=(lintian)
+  if [[ ${test_tools:-yes} == yes ]]; then
+    # promtool checks the shipped alerting rules (tests/alerting_packaging_test.ts).
+    command -v promtool >/dev/null || missing+=(prometheus)
+    # lintian checks the Debian package (tests/packaging/package_test.ts).
+    command -v lintian >/dev/null || missing+=(lintian)
+  fi
   if ((${#missing[@]} == 0)); then
     return
   fi
