@@ -10,9 +10,12 @@
  * - `--max-semi-space-size=2` (MB): the daemon's garbage lives for one batch, so small
  *   semi-spaces are enough. At 1024 ports 2 MB peaked 3 to 5 MB below 4 MB, and 1 MB another
  *   1 to 3 MB lower but with up to 15 % more CPU per write (bench/RESULTS.md, round 4).
- * - `--max-old-space-size=32` (MB): about 3 times the live heap at 1024 ports, so V8 marks
+ * - `--max-old-space-size=28` (MB): about 3 times the live heap at 1024 ports, so V8 marks
  *   sooner instead of growing. A heap that reached the limit would make V8 abort the process
- *   (the service manager then restarts it), so the limit keeps that margin.
+ *   (the service manager then restarts it), so the limit keeps a margin: at 4096 ports the
+ *   heap after a mark-compact was 14 to 19 MB (`--trace-gc`, storms included). Against 32 MB,
+ *   28 MB lowered peak RSS at 1024 ports by about 3 MB (74 to 77 MB in three runs, 75 to
+ *   83 MB with 32) at the same CPU per write (bench/RESULTS.md, round 5).
  * - `--heap-growing-percent=50`: the old generation may grow to 1.5 times what the last
  *   mark-compact left alive before the next one, instead of V8's larger factor for small heaps.
  *   Two interleaved pairs at 1024 ports measured 1 to 4 MB less peak RSS and the same CPU.
@@ -21,7 +24,7 @@
  *   binary is then never paged in, which saves about 3 MB of RSS; storm CPU per STATE_DB write
  *   was not measurably higher.
  *
- * Cost and gain, measured with `bench/e2e.ts` on the bundle at 1024 ports: peak RSS 77 to 80 MB
+ * Cost and gain, measured with `bench/e2e.ts` on the bundle at 1024 ports: peak RSS 74 to 77 MB
  * instead of 84 to 85 MB with the earlier 4 MB / 64 MB limits and 140 to 215 MB without limits.
  * About 39 MB of it is the mapped `deno` binary and 17 MB the anonymous memory of an idle daemon.
  * Drop the old-space limit to trade RSS back for CPU.
@@ -32,7 +35,7 @@
 /** V8 options, one per entry, without the `--v8-flags=` prefix. */
 export const V8_OPTIONS: readonly string[] = [
   "--max-semi-space-size=2",
-  "--max-old-space-size=32",
+  "--max-old-space-size=28",
   "--heap-growing-percent=50",
   "--max-opt=2",
 ];

@@ -152,5 +152,10 @@ export async function withStateDb(
 export async function monitorOf(client: RedisClient): Promise<Redis> {
   const watcher = new Redis({ path: client.options.path, lazyConnect: true });
   await watcher.connect();
-  return await watcher.monitor();
+  try {
+    return await watcher.monitor();
+  } finally {
+    // monitor() opens a connection of its own; this one would retry after the server stops.
+    watcher.disconnect();
+  }
 }
