@@ -52,6 +52,9 @@ export class Orchagent {
     if (this.#subscriber !== undefined) return;
     const subscriber = this.#client.duplicate();
     this.#subscriber = subscriber;
+    // A duplicate gets none of the original's listeners. Tests stop Redis on purpose and a
+    // failed pop is kept and rethrown, so connection errors need no report of their own.
+    subscriber.on("error", () => {});
     subscriber.on("message", (channel: string) => {
       if (channel === PORT_TABLE_CHANNEL) this.#schedule();
     });
