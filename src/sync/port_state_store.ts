@@ -35,7 +35,12 @@ export class PortStateStore {
 
   /** Number of ports with changes that Redis has not confirmed. */
   get pendingCount(): number {
-    return this.pendingNames().length;
+    // Counted without building the name list: flushes and status reads call it often.
+    let count = this.#pending.size;
+    for (const name of this.#inFlight?.keys() ?? []) {
+      if (!this.#pending.has(name)) count++;
+    }
+    return count;
   }
 
   /** Names with unconfirmed changes. */

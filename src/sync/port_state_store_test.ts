@@ -81,6 +81,7 @@ Deno.test("PortStateStore restore merges newer changes", () => {
   // Newer changes arrive while the write is in flight.
   store.set("Ethernet0", status(false, false));
   store.set("Ethernet4", status(true, false));
+  assertEquals(store.pendingCount, 3, "a port in flight and pending again counts once");
   store.restore();
   assertEquals(store.pendingCount, 3);
   assertEquals(store.take(), [
