@@ -5,7 +5,7 @@
  *
  * ```sh
  * deno run --allow-all bench/e2e.ts [--ports 32,256,1024] [--daemon-cmd "CMD ARGS"]
- *   [--samples 200] [--rates 2000,5000,10000,15000,20000] [--idle-seconds 10]
+ *   [--samples 1000] [--rates 2000,5000,10000,15000,20000] [--idle-seconds 10]
  *   [--settle-seconds 0]
  * ```
  *
@@ -39,7 +39,7 @@ const USAGE = `Usage: deno run --allow-all bench/e2e.ts [options]   (as root)
 
   --ports LIST           port counts to measure, comma-separated (default 32,256,1024; at most 4096)
   --daemon-cmd "CMD"     the portsyncd to measure (default: the shipped bundle, built first)
-  --samples N            single-change samples per port count (default 200)
+  --samples N            single-change samples per port count (default 1000)
   --rates LIST           paced storm rates in changes per second (default 2000,5000,10000,15000,20000)
   --idle-seconds N       length of the idle measurement (default 10)
   --settle-seconds N     wait after the storms before the idle measurement (default 0)
@@ -134,7 +134,7 @@ function parseOptions(args: string[]): Options {
   const options: Options = {
     ports: [32, 256, 1024],
     daemonCommand: [],
-    samples: 200,
+    samples: 1000,
     rates: [2000, 5000, 10000, 15000, 20000],
     idleSeconds: 10,
     settleSeconds: 0,
