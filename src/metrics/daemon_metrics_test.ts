@@ -146,7 +146,7 @@ Deno.test("event loop lag sees a block", () => {
 Deno.test("event loop lag probe rests while idle", async () => {
   const lag = new EventLoopLag(undefined, 5);
   const metrics = new DaemonMetrics();
-  // The probe is all this test reads; the daemon's status is never asked for.
+  // The test reads only the probe, so the daemon's status is never read.
   metrics.attach({ status: {} as DaemonStatus, lag });
   lag.start();
   try {
