@@ -159,6 +159,7 @@ Deno.test("alerting flap fires and resolves", async () => {
     reopened.close();
     const table = await runAlertsCli(["--db", `${dir}/alerts.db`]);
     assertEquals(table.code, 0, table.stderr);
+    assertEquals(table.stderr, `Alert history from ${dir}/alerts.db\n`);
     const lines = table.stdout.trimEnd().split("\n");
     assertMatch(lines[0]!, /^TIME\s+RULE\s+LABELS\s+FROM\s+TO\s+SEVERITY\s+VALUE\s+THRESHOLD$/);
     assertEquals(lines.length, 5);

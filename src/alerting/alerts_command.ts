@@ -133,6 +133,8 @@ export async function runAlertsCommand(
     } else if (rows.length === 0) {
       io.stdout(`No alert state changes in ${dbPath} match\n`);
     } else {
+      // On stderr, so the table on stdout stays one header line and the rows.
+      io.stderr(`Alert history from ${dbPath}\n`);
       io.stdout(formatAlertTable(rows));
     }
   } finally {

@@ -9,7 +9,13 @@
 export type KeySpec =
   | { type: "integer"; default: number; min: number; max: number; doc: string }
   | { type: "string"; default: string; doc: string; choices?: readonly string[] }
-  | { type: "optional-string"; doc: string; choices?: readonly string[] }
+  | {
+    type: "optional-string";
+    doc: string;
+    choices?: readonly string[];
+    /** Value the commented default file shows; it must be safe to uncomment. */
+    example: string;
+  }
   | { type: "boolean"; default: boolean; doc: string }
   | { type: "table-array"; doc: string };
 
@@ -68,6 +74,7 @@ export const CONFIG_SCHEMA = {
       type: "optional-string",
       choices: ["EMERG", "ALERT", "CRIT", "ERROR", "WARN", "NOTICE", "INFO", "DEBUG"],
       doc: "Log level that overrides CONFIG_DB LOGGER|portsyncd LOGLEVEL",
+      example: "NOTICE",
     },
     syslog_socket: {
       type: "string",
@@ -89,14 +96,17 @@ export const CONFIG_SCHEMA = {
     cert: {
       type: "optional-string",
       doc: "PEM certificate chain of the metrics server",
+      example: "/etc/sonic/portsyncd/metrics-server.crt",
     },
     key: {
       type: "optional-string",
       doc: "PEM private key of the metrics server",
+      example: "/etc/sonic/portsyncd/metrics-server.key",
     },
     ca: {
       type: "optional-string",
       doc: "PEM CA certificates that client certificates must be signed by",
+      example: "/etc/sonic/portsyncd/metrics-clients-ca.crt",
     },
     min_tls_version: {
       type: "string",
@@ -168,6 +178,7 @@ export const CONFIG_SCHEMA = {
     webhook_url: {
       type: "optional-string",
       doc: "Default target of the webhook action (HTTP POST of a JSON document)",
+      example: "http://127.0.0.1:9099/portsyncd-alerts",
     },
     webhook_timeout_ms: {
       type: "integer",

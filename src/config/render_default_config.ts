@@ -48,8 +48,8 @@ function describeSpec(spec: KeySpec): string | undefined {
       return spec.choices ? `One of ${spec.choices.join(", ")}.` : undefined;
     case "optional-string":
       return spec.choices
-        ? `One of ${spec.choices.join(", ")}; unset by default.`
-        : "Unset by default.";
+        ? `One of ${spec.choices.join(", ")}; unset by default, the line below is an example.`
+        : "Unset by default; the line below is an example.";
     case "boolean":
       return `true or false; default ${spec.default}.`;
     case "table-array":
@@ -65,7 +65,7 @@ function exampleValue(spec: KeySpec): string {
     case "string":
       return JSON.stringify(spec.default);
     case "optional-string":
-      return JSON.stringify(spec.choices?.[0] ?? "");
+      return JSON.stringify(spec.example);
     case "table-array":
       return "[]";
   }
