@@ -35,7 +35,8 @@ import { KeyspaceWatch } from "./_keyspace_watch.ts";
 import { LinkObserver } from "./_link_observer.ts";
 import { cpuMs, schedCpuMs, statusKb } from "./_proc_stats.ts";
 
-const USAGE = `Usage: deno run --allow-all bench/e2e.ts [options]   (as root)
+const USAGE =
+  `Usage: deno task bench:e2e [options]   (as root; the same as deno run --allow-all bench/e2e.ts)
 
   --ports LIST           port counts to measure, comma-separated (default 32,256,1024; at most 4096)
   --daemon-cmd "CMD"     the portsyncd to measure (default: the shipped bundle, built first)
