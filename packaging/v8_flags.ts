@@ -24,8 +24,9 @@
  *   binary is then never paged in, which saves about 3 MB of RSS; storm CPU per STATE_DB write
  *   was not measurably higher.
  *
- * Cost and gain, measured with `bench/e2e.ts` on the bundle at 1024 ports: peak RSS 74 to 77 MB
- * instead of 84 to 85 MB with the earlier 4 MB / 64 MB limits and 140 to 215 MB without limits.
+ * Cost and gain, measured with `bench/e2e.ts` on the bundle at 1024 ports: peak RSS 72 to 79 MB
+ * (29 of 30 runs; one reached 86 MB, cause unknown) instead of 84 to 85 MB with the earlier
+ * 4 MB / 64 MB limits and 140 to 215 MB without limits.
  * About 39 MB of it is the mapped `deno` binary and 17 MB the anonymous memory of an idle daemon.
  * Drop the old-space limit to trade RSS back for CPU.
  *

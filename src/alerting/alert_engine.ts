@@ -83,8 +83,8 @@ export class AlertEngine {
   #onHistoryError: ((error: unknown) => void) | undefined;
   #entries = new Map<string, Map<string, Entry>>();
   /**
-   * Rules whose last evaluation found no alert and no value that time could still change:
-   * the family's `changedAt` then. Such a rule is skipped until its family changes again.
+   * Rules whose last evaluation found no alert and whose values time can no longer change,
+   * mapped to their family's `changedAt` then. Such a rule is skipped until the family changes.
    */
   #steady = new Map<string, number>();
   #timer: ReturnType<typeof setTimeout> | undefined;

@@ -76,9 +76,10 @@ export class MetricSampler {
       if (family === undefined || family.type !== type) {
         family = { type, series: new Map(), revision, changedAt: now };
         this.#families.set(name, family);
+      } else {
+        family.revision = revision;
+        family.changedAt = now;
       }
-      family.revision = revision;
-      family.changedAt = now;
       const present = new Set<string>();
       for (const { key, labels, value, buckets, sum } of metric.series) {
         present.add(key);

@@ -48,7 +48,7 @@ function describeSpec(spec: KeySpec): string | undefined {
       return spec.choices ? `One of ${spec.choices.join(", ")}.` : undefined;
     case "optional-string":
       return spec.choices
-        ? `One of ${spec.choices.join(", ")}; unset by default, the line below is an example.`
+        ? `One of ${spec.choices.join(", ")}. Unset by default; the line below is an example.`
         : "Unset by default; the line below is an example.";
     case "boolean":
       return `true or false; default ${spec.default}.`;

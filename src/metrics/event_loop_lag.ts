@@ -18,7 +18,7 @@ export const IDLE_PROBES = 10;
  * The probe runs while there is work: after {@link IDLE_PROBES} probes without a
  * {@linkcode EventLoopLag.touch} it stops, and the lag stays at its last reading until the
  * next touch starts the probe again. Idle, the loop runs only short timers (alert evaluation,
- * scrapes), so the last reading stands for it.
+ * scrapes), so the last reading still describes it.
  */
 export class EventLoopLag {
   #timer: ReturnType<typeof setInterval> | undefined;
@@ -52,7 +52,7 @@ export class EventLoopLag {
     this.#arm();
   }
 
-  /** Tells of work on the loop (a netlink batch); starts the probe again if it stopped. */
+  /** Records work on the loop (a netlink batch) and starts the probe again if it stopped. */
   touch(): void {
     this.#touched = true;
     if (this.#started && this.#timer === undefined) {

@@ -66,13 +66,13 @@ export class SnapshotWriter {
     if (operations.length > 0) this.markDirty();
   }
 
-  /** Asks for a write one interval from now, such as after a changed ifindex. */
+  /** Asks for a write within one interval, such as after a changed ifindex. */
   markDirty(): void {
     this.#dirty = true;
     this.#schedule();
   }
 
-  /** Starts saving changes; one that came before is saved one interval from now. */
+  /** Starts saving changes. A change recorded before the start is saved one interval later. */
   start(): void {
     this.#running = true;
     this.#schedule();
@@ -87,7 +87,7 @@ export class SnapshotWriter {
     await this.#write();
   }
 
-  /** Arms the one timer, unless it is armed, a write runs (it arms it when done) or all is saved. */
+  /** Arms the one-shot timer unless it is armed, a write runs (its end arms it) or nothing waits. */
   #schedule(): void {
     if (!this.#running || !this.#dirty || this.#timer !== undefined || this.#writing) return;
     this.#timer = setTimeout(() => {
