@@ -19,6 +19,8 @@ export const LIBC_SYMBOLS = {
   socket: { parameters: ["i32", "i32", "i32"], result: "i32" },
   /** `int bind(int sockfd, const struct sockaddr *addr, socklen_t addrlen);` */
   bind: { parameters: ["i32", "buffer", "u32"], result: "i32" },
+  /** `int connect(int sockfd, const struct sockaddr *addr, socklen_t addrlen);` */
+  connect: { parameters: ["i32", "buffer", "u32"], result: "i32" },
   /** `int getsockname(int sockfd, struct sockaddr *addr, socklen_t *addrlen);` */
   getsockname: { parameters: ["i32", "buffer", "buffer"], result: "i32" },
   /** `int setsockopt(int sockfd, int level, int optname, const void *optval, socklen_t optlen);` */
@@ -60,6 +62,11 @@ export const LIBC_SYMBOLS = {
    * thread to learn its errno.
    */
   pollNow: { name: "poll", parameters: ["buffer", "u64", "i32"], result: "i32" },
+  /**
+   * `int fcntl(int fd, int cmd, ...);` called with one `int` argument. Variadic, but an `int`
+   * passes the same way on x86-64 and arm64 (used for `F_DUPFD_CLOEXEC`).
+   */
+  fcntl: { parameters: ["i32", "i32", "i32"], result: "i32" },
   /** `int close(int fd);` */
   close: { parameters: ["i32"], result: "i32" },
   /** `int eventfd(unsigned int initval, int flags);` (the wake-up descriptor for `close`) */
@@ -68,6 +75,8 @@ export const LIBC_SYMBOLS = {
   write: { parameters: ["i32", "buffer", "usize"], result: "isize" },
   /** `ssize_t read(int fd, void *buf, size_t count);` */
   read: { parameters: ["i32", "buffer", "usize"], result: "isize" },
+  /** `int clock_gettime(clockid_t clockid, struct timespec *tp);` */
+  clock_gettime: { parameters: ["i32", "buffer"], result: "i32" },
   /** `int *__errno_location(void);` (glibc's thread-local errno address) */
   __errno_location: { parameters: [], result: "pointer" },
 } as const satisfies Deno.ForeignLibraryInterface;

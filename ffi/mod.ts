@@ -18,7 +18,7 @@
  */
 
 export { NetlinkSocket } from "./netlink_socket.ts";
-export type { NetlinkSocketOptions, ReceiveBatch } from "./netlink_socket.ts";
+export type { NetlinkSocketOptions, ReceiveBatch, WaitMode } from "./netlink_socket.ts";
 export { ERRNO_NAMES, errnoName, readErrno, SyscallError } from "./errno.ts";
 export { encodeUnixAddress, UnixDatagramSocket } from "./unix_datagram_socket.ts";
 export type { UnixAddress } from "./unix_datagram_socket.ts";

@@ -6,6 +6,7 @@
  */
 
 import { checkSyscall, EAGAIN, EINTR, errnoName, readErrno } from "./errno.ts";
+import { type EventLoopRead, EventLoopReader } from "./event_loop_reader.ts";
 import { libc } from "./libc.ts";
 import { ReceiveVector } from "./receive_vector.ts";
 
@@ -66,12 +67,26 @@ const BORROW_SLOTS = 64;
 /** Cap on consecutive `EINTR` retries, so a signal storm cannot spin forever. */
 const MAX_EINTR_RETRIES = 64;
 
+/**
+ * How {@linkcode NetlinkSocket.receiveBatch} waits for an idle socket:
+ *
+ * - `event-loop`: the runtime's own reactor watches the socket (see `event_loop_reader.ts`), so
+ *   a datagram wakes one thread. Falls back to `poll-thread` when the runtime cannot do it.
+ * - `poll-thread`: `poll` runs as a non-blocking FFI call on a worker thread, which then wakes
+ *   the event loop: two wake-ups per datagram.
+ */
+export type WaitMode = "event-loop" | "poll-thread";
+
 /** Options for {@linkcode NetlinkSocket.open}. */
 export interface NetlinkSocketOptions {
   /** Multicast group bit mask for bind (RTNLGRP_LINK is bit value 1). 0 = no groups (request socket). */
   groups: number;
   /** Requested receive buffer in bytes; SO_RCVBUFFORCE is tried first (needs CAP_NET_ADMIN), then SO_RCVBUF. */
   receiveBufferBytes: number;
+  /** @default {"event-loop"} */
+  wait?: WaitMode;
+  /** Called when `event-loop` waiting is not possible, at open or later, with the reason. */
+  onWaitFallback?: (reason: string) => void;
 }
 
 /**
@@ -92,8 +107,13 @@ export type ReceiveBatch =
 /**
  * A netlink socket for the rtnetlink protocol (`NETLINK_ROUTE`).
  *
- * Waiting happens in `poll` on a worker thread. Reads happen on the main thread with
- * `MSG_DONTWAIT`, because errno is per thread and only a main-thread call can report it.
+ * Waiting happens on the event loop's reactor, or in `poll` on a worker thread (see
+ * {@linkcode WaitMode}). Reads happen on the main thread with `MSG_DONTWAIT`, because errno is
+ * per thread and only a main-thread call can report it.
+ *
+ * The socket is connected to the kernel, so the kernel refuses datagrams that other processes
+ * address to its port ID. Only a process with `CAP_NET_ADMIN` can still reach it, through the
+ * multicast group; `recvmmsg` reports such datagrams as foreign senders.
  *
  * @example Dump the links
  * ```ts ignore
@@ -111,6 +131,10 @@ export class NetlinkSocket {
 
   #fd: number;
   #wakeFd: number;
+  /** Watches the socket on the event loop; undefined in `poll-thread` mode. */
+  #reader: EventLoopReader | undefined;
+  #fallbackReason: string | undefined;
+  readonly #onWaitFallback: ((reason: string) => void) | undefined;
   #receiveBufferBytes: number;
   #closed = false;
   #released = false;
@@ -127,7 +151,14 @@ export class NetlinkSocket {
   readonly #addressLength = new Uint32Array(1);
   readonly #pollFds = new Uint8Array(2 * POLLFD_SIZE);
 
-  private constructor(fd: number, wakeFd: number, portId: number, groups: number) {
+  private constructor(
+    fd: number,
+    wakeFd: number,
+    portId: number,
+    groups: number,
+    onWaitFallback: ((reason: string) => void) | undefined,
+  ) {
+    this.#onWaitFallback = onWaitFallback;
     this.#fd = fd;
     this.#wakeFd = wakeFd;
     this.portId = portId;
@@ -180,14 +211,40 @@ export class NetlinkSocket {
         "eventfd",
         "create wake-up descriptor for netlink socket",
       );
-      const socket = new NetlinkSocket(fd, wakeFd, portId, groups);
+      // Connected to the kernel, the socket accepts unicast from the kernel only.
+      const kernel = new Uint8Array(SOCKADDR_NL_SIZE);
+      new DataView(kernel.buffer).setUint16(SOCKADDR_NL_FAMILY, AF_NETLINK, true);
+      checkSyscall(
+        c.connect(fd, kernel, SOCKADDR_NL_SIZE),
+        "connect",
+        "connect netlink socket to the kernel",
+      );
+      const socket = new NetlinkSocket(fd, wakeFd, portId, groups, options.onWaitFallback);
       socket.setReceiveBuffer(receiveBufferBytes);
+      if ((options.wait ?? "event-loop") === "event-loop") {
+        const reader = EventLoopReader.open(fd);
+        if (typeof reader === "string") socket.#fallBack(reader);
+        else socket.#reader = reader;
+      }
       return socket;
     } catch (error) {
       c.close(fd);
       if (wakeFd !== -1) c.close(wakeFd);
       throw error;
     }
+  }
+
+  /** How an idle socket is waited for; `poll-thread` after a fallback. */
+  get waitMode(): WaitMode {
+    return this.#reader ? "event-loop" : "poll-thread";
+  }
+
+  /**
+   * Why `event-loop` waiting was asked for and is not used, for the caller's log; undefined
+   * when it is used or was not asked for.
+   */
+  get waitFallbackReason(): string | undefined {
+    return this.#fallbackReason;
   }
 
   /** The receive buffer size in bytes as `SO_RCVBUF` reports it (Linux doubles the request). */
@@ -301,6 +358,15 @@ export class NetlinkSocket {
       while (true) {
         const batch = this.#drain(maxDatagrams, borrow);
         if (batch !== undefined) return batch;
+        if (this.#reader) {
+          const first = await this.#reader.read();
+          if (this.#closed || first.kind === "closed") return { kind: "closed" };
+          if (first.kind === "unavailable") {
+            this.#fallBack(first.reason);
+            continue;
+          }
+          return this.#withFirst(first, maxDatagrams, borrow);
+        }
         const waitError = await this.#waitReadable();
         if (this.#closed) return { kind: "closed" };
         if (waitError !== undefined) return waitError;
@@ -320,12 +386,53 @@ export class NetlinkSocket {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    this.#reader?.close();
     if (this.#receiving) {
       const one = new Uint8Array(new BigUint64Array([1n]).buffer);
       libc().write(this.#wakeFd, one, BigInt(one.byteLength));
     } else {
       this.#release();
     }
+  }
+
+  /** Switches to `poll-thread` waiting for good and keeps the reason for the caller. */
+  #fallBack(reason: string): void {
+    this.#reader?.close();
+    this.#reader = undefined;
+    this.#fallbackReason = reason;
+    this.#onWaitFallback?.(reason);
+  }
+
+  /**
+   * Builds the batch that starts with the datagram the event-loop reader read, followed by what
+   * is queued behind it.
+   */
+  #withFirst(
+    first: Exclude<EventLoopRead, { kind: "closed" | "unavailable" }>,
+    maxDatagrams: number,
+    borrow: boolean,
+  ): ReceiveBatch {
+    if (first.kind === "error") {
+      const name = first.errno === 0 ? "EOF" : errnoName(first.errno);
+      return { kind: "error", errno: first.errno, errnoName: name, datagrams: [] };
+    }
+    // NOTE: read(2) gives no sender address, so this one datagram skips the sender check.
+    // connect() already keeps unprivileged senders out.
+    const datagrams = first.maybeTruncated ? [] : [first.bytes];
+    const truncated = first.maybeTruncated ? 1 : 0;
+    const rest = maxDatagrams > 1 ? this.#drain(maxDatagrams - 1, borrow) : undefined;
+    if (rest === undefined) return { kind: "data", datagrams, foreignSenders: 0, truncated };
+    if (rest.kind === "error") {
+      return { ...rest, datagrams: [...datagrams, ...rest.datagrams] };
+    }
+    if (rest.kind === "closed") return rest;
+    datagrams.push(...rest.datagrams);
+    return {
+      kind: "data",
+      datagrams,
+      foreignSenders: rest.foreignSenders,
+      truncated: truncated + rest.truncated,
+    };
   }
 
   /** Waits in `poll` and returns an error batch only when `poll` itself fails. */

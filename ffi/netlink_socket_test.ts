@@ -5,7 +5,7 @@
  */
 
 import assert from "node:assert/strict";
-import { NetlinkSocket } from "./netlink_socket.ts";
+import { NetlinkSocket, type WaitMode } from "./netlink_socket.ts";
 
 const PROBE = new URL("./testdata/netlink_socket_probe.ts", import.meta.url).pathname;
 /** Bound on each wait for the child, in milliseconds. */
@@ -28,12 +28,21 @@ interface Ready {
   event: "ready";
   portId: number;
   receiveBufferBytes: number;
+  waitMode: WaitMode;
 }
 
 interface Result {
   event: "result";
   batches: Batch[];
   closeMs?: number;
+  sendResult?: number;
+  sendErrno?: number;
+}
+
+/** How the probe reads: borrowed batches or copies, and how its socket waits. */
+interface ProbeOptions {
+  borrow?: boolean;
+  wait?: WaitMode;
 }
 
 interface Message {
@@ -103,7 +112,16 @@ class Probe {
   readonly #reader: ReadableStreamDefaultReader<string>;
   #pending = "";
 
-  constructor(ns: string, scenario: string, groups: number, bufferBytes: number, borrow: boolean) {
+  readonly wait: WaitMode;
+
+  constructor(
+    ns: string,
+    scenario: string,
+    groups: number,
+    bufferBytes: number,
+    options: ProbeOptions,
+  ) {
+    this.wait = options.wait ?? "event-loop";
     this.#child = new Deno.Command("ip", {
       args: [
         "netns",
@@ -116,13 +134,21 @@ class Probe {
         scenario,
         String(groups),
         String(bufferBytes),
-        ...(borrow ? ["borrow"] : []),
+        ...(options.borrow ? ["borrow"] : []),
+        ...(this.wait === "poll-thread" ? ["poll-thread"] : []),
       ],
       stdin: "piped",
       stdout: "piped",
       stderr: "inherit",
     }).spawn();
     this.#reader = this.#child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  }
+
+  /** Reads the ready line and checks that the socket waits the way it was asked to. */
+  async ready(): Promise<Ready> {
+    const ready = await this.line<Ready>("ready");
+    assert.equal(ready.waitMode, this.wait, "the probe's socket waits another way");
+    return ready;
   }
 
   async line<T>(what: string): Promise<T> {
@@ -174,10 +200,10 @@ async function withProbe(
   groups: number,
   bufferBytes: number,
   body: (ns: string, probe: Probe) => Promise<void>,
-  borrow = false,
+  options: ProbeOptions = {},
 ): Promise<void> {
   await withNamespace(async (ns) => {
-    const probe = new Probe(ns, scenario, groups, bufferBytes, borrow);
+    const probe = new Probe(ns, scenario, groups, bufferBytes, options);
     try {
       await body(ns, probe);
     } finally {
@@ -186,35 +212,41 @@ async function withProbe(
   });
 }
 
-Deno.test("open reports port and buffer", async () => {
+/** Registers `name` once per wait mode; the poll-thread variant is named after it. */
+function testEachWait(name: string, body: (wait: WaitMode) => Promise<void>): void {
+  Deno.test(name, () => body("event-loop"));
+  Deno.test(`${name}, waiting on a poll thread`, () => body("poll-thread"));
+}
+
+testEachWait("open reports port and buffer", async (wait) => {
   await withProbe("close", 0, 65536, async (_ns, probe) => {
-    const ready = await probe.line<Ready>("ready");
+    const ready = await probe.ready();
     assert.notEqual(ready.portId, 0);
     // Running as root, SO_RCVBUFFORCE applies and the kernel doubles the request.
     assert.ok(ready.receiveBufferBytes >= 65536, `got ${ready.receiveBufferBytes} bytes`);
-  });
+  }, { wait });
 });
 
 /** Dumps links in a fresh namespace: only `lo`, then NLMSG_DONE. */
-async function checkDump(borrow: boolean): Promise<void> {
+async function checkDump(options: ProbeOptions): Promise<void> {
   await withProbe("dump", 0, 1 << 20, async (_ns, probe) => {
-    await probe.line<Ready>("ready");
+    await probe.ready();
     await probe.go();
     const result = await probe.line<Result>("dump result");
     const messages = batchMessages(result.batches);
     assert.ok(messages.some((m) => m.type === NLMSG_DONE), "no NLMSG_DONE received");
     const names = messages.filter((m) => m.type === RTM_NEWLINK).map((m) => m.name);
     assert.deepEqual(names, ["lo"]);
-  }, borrow);
+  }, options);
 }
 
-Deno.test("dump lists loopback link", () => checkDump(false));
+testEachWait("dump lists loopback link", (wait) => checkDump({ wait }));
 
-Deno.test("borrowed dump lists loopback link", () => checkDump(true));
+testEachWait("borrowed dump lists loopback link", (wait) => checkDump({ borrow: true, wait }));
 
-Deno.test("subscribe sees new veth", async () => {
+testEachWait("subscribe sees new veth", async (wait) => {
   await withProbe("listen", 1, 1 << 20, async (ns, probe) => {
-    await probe.line<Ready>("ready");
+    await probe.ready();
     await run("ip", ["-n", ns, "link", "add", "Ethernet0", "type", "veth", "peer", "veth-p"]);
     await probe.go();
     const result = await probe.line<Result>("link event");
@@ -223,26 +255,48 @@ Deno.test("subscribe sees new veth", async () => {
       .filter((m) => m.type === RTM_NEWLINK)
       .map((m) => m.name);
     assert.ok(names.includes("Ethernet0"), `link names: ${names.join(", ")}`);
-  });
+  }, { wait });
 });
 
+testEachWait("waiting receive wakes for new veth", async (wait) => {
+  await withProbe("drain", 1, 1 << 20, async (ns, probe) => {
+    await probe.ready();
+    await probe.go();
+    // The probe is waiting now, with nothing queued. It reads until 500 ms pass quietly.
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    await run("ip", ["-n", ns, "link", "add", "Ethernet4", "type", "veth", "peer", "veth-p"]);
+    const result = await probe.line<Result>("drain result");
+    assert.equal(result.batches[0]?.kind, "data");
+    const names = batchMessages(result.batches)
+      .filter((m) => m.type === RTM_NEWLINK)
+      .map((m) => m.name);
+    assert.ok(names.includes("Ethernet4"), `link names: ${names.join(", ")}`);
+  }, { wait });
+});
+
+/** Writes `lines` to a temporary file and runs them with `ip -n ns -batch`. */
+async function runIpBatch(ns: string, lines: string[]): Promise<void> {
+  const file = await Deno.makeTempFile({ prefix: "ffi-batch-" });
+  try {
+    await Deno.writeTextFile(file, lines.join("\n") + "\n");
+    await run("ip", ["-n", ns, "-batch", file]);
+  } finally {
+    await Deno.remove(file);
+  }
+}
+
+/** 100 admin flips of `name`, two link messages each. */
+function flaps(name: string): string[] {
+  return Array.from({ length: 100 }, () => [`link set ${name} up`, `link set ${name} down`])
+    .flat();
+}
+
 /** Overflows a 2 KiB receive buffer: ENOBUFS first, then the datagrams still queued. */
-async function checkOverflow(borrow: boolean): Promise<void> {
+async function checkOverflow(options: ProbeOptions): Promise<void> {
   await withProbe("overflow", 1, 2048, async (ns, probe) => {
-    await probe.line<Ready>("ready");
+    await probe.ready();
     await run("ip", ["-n", ns, "link", "add", "Ethernet0", "type", "veth", "peer", "veth-p"]);
-    const flaps = Array.from(
-      { length: 100 },
-      () => "link set Ethernet0 up\nlink set Ethernet0 down",
-    )
-      .join("\n");
-    const batchFile = await Deno.makeTempFile({ prefix: "ffi-flap-" });
-    try {
-      await Deno.writeTextFile(batchFile, flaps + "\n");
-      await run("ip", ["-n", ns, "-batch", batchFile]);
-    } finally {
-      await Deno.remove(batchFile);
-    }
+    await runIpBatch(ns, flaps("Ethernet0"));
     await probe.go();
     const result = await probe.line<Result>("overflow result");
     const [first, second] = result.batches;
@@ -252,21 +306,55 @@ async function checkOverflow(borrow: boolean): Promise<void> {
     assert.equal(second?.kind, "data");
     const queued = second?.kind === "data" ? second.datagrams.length : 0;
     assert.ok(queued > 0, "no queued datagrams after ENOBUFS");
-  }, borrow);
+  }, options);
 }
 
-Deno.test("overflow reports ENOBUFS then recovers", () => checkOverflow(false));
+testEachWait("overflow reports ENOBUFS then recovers", (wait) => checkOverflow({ wait }));
 
-Deno.test("borrowed overflow reports ENOBUFS", () => checkOverflow(true));
+testEachWait("borrowed overflow reports ENOBUFS", (wait) => checkOverflow({ borrow: true, wait }));
 
-Deno.test("close wakes pending receive", async () => {
+testEachWait("overflow while waiting reports ENOBUFS and keeps reading", async (wait) => {
+  await withProbe("busy-overflow", 1, 2048, async (ns, probe) => {
+    await probe.ready();
+    await run("ip", ["-n", ns, "link", "add", "Ethernet0", "type", "veth", "peer", "veth-p"]);
+    await probe.go();
+    const { marker } = await probe.line<{ event: "armed"; marker: string }>("armed");
+    // The probe's event loop stays busy until the marker exists: these flips overflow the
+    // 2 KiB buffer while its receive waits, so the wait itself ends in the error.
+    await runIpBatch(ns, flaps("Ethernet0"));
+    await Deno.writeTextFile(marker, "");
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    // One rename, one message: it fits the small buffer, where a new veth pair would not.
+    await run("ip", ["-n", ns, "link", "set", "dev", "veth-p", "name", "Ethernet8"]);
+    const result = await probe.line<Result>("busy-overflow result");
+    const first = result.batches[0];
+    assert.equal(first?.kind === "error" ? first.errnoName : first?.kind, "ENOBUFS");
+    const later = batchMessages(result.batches.slice(1))
+      .filter((m) => m.type === RTM_NEWLINK)
+      .map((m) => m.name);
+    assert.ok(later.includes("Ethernet8"), `link names after the error: ${later.join(", ")}`);
+  }, { wait });
+});
+
+testEachWait("socket refuses datagrams from other processes", async (wait) => {
+  await withProbe("foreign", 1, 65536, async (_ns, probe) => {
+    await probe.ready();
+    await probe.go();
+    const result = await probe.line<Result>("foreign result");
+    assert.equal(result.sendResult, -1, "the kernel delivered the other socket's datagram");
+    assert.equal(result.sendErrno, 111, "sendto should fail with ECONNREFUSED");
+    assert.deepEqual(result.batches, [{ kind: "timeout" }]);
+  }, { wait });
+});
+
+testEachWait("close wakes pending receive", async (wait) => {
   await withProbe("close", 1, 65536, async (_ns, probe) => {
-    await probe.line<Ready>("ready");
+    await probe.ready();
     await probe.go();
     const result = await probe.line<Result>("close result");
     assert.deepEqual(result.batches, [{ kind: "closed" }]);
     assert.ok((result.closeMs ?? Infinity) < 1000, `close took ${result.closeMs} ms`);
-  });
+  }, { wait });
 });
 
 Deno.test("open rejects invalid groups", () => {
@@ -281,23 +369,19 @@ Deno.test("open rejects invalid groups", () => {
   });
 });
 
-Deno.test("borrowed batches keep order", async () => {
+testEachWait("borrowed batches keep order", async (wait) => {
   await withProbe("drain", 1, 8 << 20, async (ns, probe) => {
-    await probe.line<Ready>("ready");
+    await probe.ready();
     await run("ip", ["-n", ns, "link", "add", "Ethernet0", "type", "veth", "peer", "veth-p"]);
     // 150 renames queue 150 or more link messages, each carrying the name it was given.
-    const lines = Array.from(
-      { length: 150 },
-      (_, index) =>
-        `link set dev ${index === 0 ? "Ethernet0" : `Port${index - 1}`} name Port${index}`,
+    await runIpBatch(
+      ns,
+      Array.from(
+        { length: 150 },
+        (_, index) =>
+          `link set dev ${index === 0 ? "Ethernet0" : `Port${index - 1}`} name Port${index}`,
+      ),
     );
-    const file = await Deno.makeTempFile({ prefix: "ffi-rename-" });
-    try {
-      await Deno.writeTextFile(file, lines.join("\n") + "\n");
-      await run("ip", ["-n", ns, "-batch", file]);
-    } finally {
-      await Deno.remove(file);
-    }
     await probe.go();
     const result = await probe.line<Result>("drain result");
     assert.ok(result.batches.length >= 3, `${result.batches.length} batches for 150+ messages`);
@@ -313,5 +397,5 @@ Deno.test("borrowed batches keep order", async () => {
       .map((m) => Number(m.name!.slice(4)));
     const expected = Array.from({ length: 150 }, (_, index) => index);
     assert.deepEqual([...new Set(renamed)], expected);
-  }, true);
+  }, { borrow: true, wait });
 });

@@ -10,16 +10,29 @@
  *    base64 so the parent can decode them.
  *
  * Usage: `deno run --allow-all netlink_socket_probe.ts SCENARIO GROUPS RECEIVE_BUFFER_BYTES
- * [borrow]`. With `borrow`, batches are read with `{ borrow: true }` and encoded at once.
- * Scenario `drain` reads batches until one wait of 500 ms brings nothing.
+ * [borrow] [poll-thread]`. With `borrow`, batches are read with `{ borrow: true }` and encoded
+ * at once. With `poll-thread`, the socket waits in `poll` on a worker thread.
+ * Scenario `drain` reads batches until one wait of 500 ms brings nothing. Scenario
+ * `busy-overflow` starts a receive, prints `{ "event": "armed", "marker" }` and keeps the event
+ * loop busy until the parent creates the file `marker` (at most {@link BUSY_MS}), so that what
+ * the parent sends meanwhile overflows the socket before anything reads it. Then it reads like
+ * `drain`, with {@link QUIET_MS} of silence as the end.
+ * Scenario `foreign` sends a link message to its own port ID from a second socket and reports
+ * the `sendto` result in `sendResult` and `sendErrno`.
  *
  * @module
  */
 
-import { NetlinkSocket, type ReceiveBatch } from "../mod.ts";
+import { readErrno } from "../errno.ts";
+import { libc } from "../libc.ts";
+import { NetlinkSocket, type ReceiveBatch, type WaitMode } from "../mod.ts";
 
 /** Bound on every wait in this probe, in milliseconds. */
 const WAIT_MS = 5_000;
+/** Longest time `busy-overflow` keeps the event loop from reading, in milliseconds. */
+const BUSY_MS = 5_000;
+/** Silence that ends `busy-overflow`, in milliseconds. */
+const QUIET_MS = 3_000;
 
 type BatchSummary =
   | { kind: "data"; datagrams: string[]; foreignSenders: number; truncated: number }
@@ -51,6 +64,15 @@ async function receiveBounded(socket: NetlinkSocket, waitMs = WAIT_MS): Promise<
   }
 }
 
+function exists(path: string): boolean {
+  try {
+    Deno.statSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 async function waitForParent(): Promise<void> {
   const buffer = new Uint8Array(64);
   await Deno.stdin.read(buffer);
@@ -79,18 +101,42 @@ function getLinkDump(): Uint8Array {
 }
 
 /** Whether batches are read with `{ borrow: true }`. */
-const borrow = Deno.args[3] === "borrow";
+const borrow = Deno.args.slice(3).includes("borrow");
+/** The socket's wait mode. */
+const wait: WaitMode = Deno.args.slice(3).includes("poll-thread") ? "poll-thread" : "event-loop";
+
+/** Sends a 32-byte `RTM_NEWLINK` to `portId` from a new, unconnected netlink socket. */
+function sendFromOtherSocket(portId: number): { sendResult: number; sendErrno: number } {
+  const c = libc();
+  const fd = c.socket(16, 3, 0);
+  try {
+    const message = new Uint8Array(32);
+    const view = new DataView(message.buffer);
+    view.setUint32(0, 32, true);
+    view.setUint16(4, 16, true);
+    const address = new Uint8Array(12);
+    const addressView = new DataView(address.buffer);
+    addressView.setUint16(0, 16, true);
+    addressView.setUint32(4, portId, true);
+    const sendResult = Number(c.sendto(fd, message, 32n, 0, address, 12));
+    return { sendResult, sendErrno: sendResult === -1 ? readErrno() : 0 };
+  } finally {
+    c.close(fd);
+  }
+}
 
 async function main(): Promise<void> {
   const [scenario, groups, bufferBytes] = Deno.args;
   const socket = NetlinkSocket.open({
     groups: Number(groups),
     receiveBufferBytes: Number(bufferBytes),
+    wait,
   });
   emit({
     event: "ready",
     portId: socket.portId,
     receiveBufferBytes: socket.receiveBufferBytes,
+    waitMode: socket.waitMode,
   });
   await waitForParent();
   const batches: BatchSummary[] = [];
@@ -113,6 +159,27 @@ async function main(): Promise<void> {
         if (batch.kind !== "data") break;
         batches.push(batch);
       }
+    } else if (scenario === "busy-overflow") {
+      const first = socket.receiveBatch(undefined, { borrow });
+      const marker = `${await Deno.makeTempDir({ prefix: "ffi-probe-" })}/flooded`;
+      emit({ event: "armed", marker });
+      const until = performance.now() + BUSY_MS;
+      // Busy on purpose: nothing reads the socket while the parent floods it.
+      while (performance.now() < until && !exists(marker)) {
+        await Promise.resolve();
+      }
+      await Deno.remove(marker.slice(0, marker.lastIndexOf("/")), { recursive: true });
+      batches.push(summarize(await first));
+      for (let i = 0; i < 1000; i++) {
+        const batch = await receiveBounded(socket, QUIET_MS);
+        if (batch.kind === "timeout" || batch.kind === "closed") break;
+        batches.push(batch);
+      }
+    } else if (scenario === "foreign") {
+      const sent = sendFromOtherSocket(socket.portId);
+      batches.push(await receiveBounded(socket, 300));
+      emit({ event: "result", batches, ...sent });
+      return;
     } else if (scenario === "close") {
       const pending = receiveBounded(socket);
       await new Promise((resolve) => setTimeout(resolve, 200));
@@ -123,7 +190,8 @@ async function main(): Promise<void> {
       return;
     } else {
       throw new TypeError(
-        `Cannot run probe scenario ${scenario}: use dump, listen, overflow, drain or close`,
+        `Cannot run probe scenario ${scenario}: use dump, listen, overflow, drain, ` +
+          "busy-overflow, foreign or close",
       );
     }
   } finally {

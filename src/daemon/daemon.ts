@@ -254,9 +254,14 @@ export class Daemon implements DaemonStatus {
     const socket = NetlinkSocket.open({
       groups: RTNLGRP_LINK_BIT,
       receiveBufferBytes: config.netlink.receive_buffer_bytes,
+      onWaitFallback: (reason) =>
+        log.warning("Waiting for link messages on a poll thread, which adds a thread wake-up", {
+          reason,
+        }),
     });
     log.info("Listening to link messages", {
       port_id: socket.portId,
+      wait: socket.waitMode,
       // The kernel reports twice the requested size: it counts its own bookkeeping too.
       receive_buffer_requested: config.netlink.receive_buffer_bytes,
       receive_buffer_bytes: socket.receiveBufferBytes,
