@@ -17,24 +17,39 @@ export function cpuMs(pid: number): number {
   return (ticks * 1000) / USER_HZ;
 }
 
+/** CPU time per thread of a process, from {@link threadCpu}. */
+export type ThreadCpu = Map<string, number>;
+
 /**
- * CPU time of every current thread of `pid`, in milliseconds, from the scheduler's
+ * Reads the CPU time of every current thread of `pid`, in milliseconds, from the scheduler's
  * nanosecond counters (`/proc/<pid>/task/<tid>/schedstat`, first field). Fine enough for an
- * idle process, where {@link cpuMs} moves in 10 ms steps. Threads that have exited are not
- * counted.
+ * idle process, where {@link cpuMs} moves in 10 ms steps. Give two readings to
+ * {@link cpuBetweenMs}.
  */
-export function schedCpuMs(pid: number): number {
-  let nanoseconds = 0;
+export function threadCpu(pid: number): ThreadCpu {
+  const threads: ThreadCpu = new Map();
   for (const task of Deno.readDirSync(`/proc/${pid}/task`)) {
     try {
       const text = Deno.readTextFileSync(`/proc/${pid}/task/${task.name}/schedstat`);
-      nanoseconds += Number(text.split(" ")[0]);
+      threads.set(task.name, Number(text.split(" ")[0]) / 1e6);
     } catch (error) {
       // A thread that ended between the listing and the read has nothing left to count.
       if (!(error instanceof Deno.errors.NotFound)) throw error;
     }
   }
-  return nanoseconds / 1e6;
+  return threads;
+}
+
+/**
+ * Returns the CPU time in milliseconds that the threads of `after` used since `before`. A
+ * thread that ended in between is left out, because its last counter value is gone (the
+ * runtime ends idle worker threads). So the result is a lower bound, short by what such threads
+ * used before they ended. Subtracting totals instead went negative in one run.
+ */
+export function cpuBetweenMs(before: ThreadCpu, after: ThreadCpu): number {
+  let total = 0;
+  for (const [thread, ms] of after) total += ms - (before.get(thread) ?? 0);
+  return total;
 }
 
 /** A line of `/proc/<pid>/status` in kB, such as `VmHWM` (peak RSS) or `RssAnon`. */

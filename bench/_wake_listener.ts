@@ -12,7 +12,7 @@
 
 import { monotonicMicroseconds } from "../ffi/monotonic_clock.ts";
 import { NetlinkSocket, type WaitMode } from "../ffi/netlink_socket.ts";
-import { schedCpuMs } from "./_proc_stats.ts";
+import { cpuBetweenMs, threadCpu } from "./_proc_stats.ts";
 
 /** Multicast group bit of link notifications (RTNLGRP_LINK = 1). */
 const RTNLGRP_LINK_BIT = 1;
@@ -35,13 +35,13 @@ const socket = NetlinkSocket.open({
 const timer = setTimeout(() => socket.close(), timeoutMs);
 emit({ event: "ready", waitMode: socket.waitMode });
 const times: number[] = [];
-const cpuBefore = schedCpuMs(Deno.pid);
+const cpuBefore = threadCpu(Deno.pid);
 while (times.length < batches) {
   const batch = await socket.receiveBatch();
   if (batch.kind === "closed") break;
   times.push(monotonicMicroseconds());
 }
-const cpuMs = schedCpuMs(Deno.pid) - cpuBefore;
+const cpuMs = cpuBetweenMs(cpuBefore, threadCpu(Deno.pid));
 clearTimeout(timer);
 socket.close();
 emit({ event: "done", times, cpuMs });

@@ -33,7 +33,7 @@ import { RUNTIME_FLAGS } from "../packaging/permission_flags.ts";
 import { BenchDaemon } from "./_bench_daemon.ts";
 import { KeyspaceWatch } from "./_keyspace_watch.ts";
 import { LinkObserver } from "./_link_observer.ts";
-import { cpuMs, schedCpuMs, statusKb } from "./_proc_stats.ts";
+import { cpuBetweenMs, cpuMs, statusKb, threadCpu } from "./_proc_stats.ts";
 
 const USAGE =
   `Usage: deno task bench:e2e [options]   (as root; the same as deno run --allow-all bench/e2e.ts)
@@ -403,10 +403,10 @@ async function measurePortCount(count: number, options: Options): Promise<PortCo
     const unpaced = await unpacedStorm(ns, stateDb, ports, observer, state, daemon);
 
     await sleep(1000 + options.settleSeconds * 1000);
-    const idleCpuBefore = schedCpuMs(daemon.pid);
+    const idleCpuBefore = threadCpu(daemon.pid);
     const commandsBefore = await countCommands(stateDb);
     await sleep(options.idleSeconds * 1000);
-    const idleCpuMs = schedCpuMs(daemon.pid) - idleCpuBefore;
+    const idleCpuMs = cpuBetweenMs(idleCpuBefore, threadCpu(daemon.pid));
     const idleRedisCommands = await countCommands(stateDb) - commandsBefore;
 
     const rss = {
