@@ -64,15 +64,17 @@ function parseOptions(args: string[]): Options {
     const key = ({ "--changes": "changes", "--gap-ms": "gapMs", "--rounds": "rounds" } as const)[
       name as "--changes" | "--gap-ms" | "--rounds"
     ];
-    if (key === undefined) throw new Error(`Unknown option ${name}\n${USAGE}`);
+    if (key === undefined) throw new Error(`Option ${name} is unknown\n${USAGE}`);
     if (!Number.isInteger(value) || value < 1) {
-      throw new Error(`Option ${name} needs a positive integer, got ${args[index + 1]}`);
+      throw new Error(`Option ${name} ${args[index + 1]} is invalid: use a positive integer`);
     }
     options[key] = value;
     index++;
   }
   if (options.changes <= WARM_UP) {
-    throw new Error(`Option --changes must exceed the ${WARM_UP} warm-up changes`);
+    throw new Error(
+      `Option --changes ${options.changes} is invalid: use more than the ${WARM_UP} warm-up changes`,
+    );
   }
   return options;
 }
