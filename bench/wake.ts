@@ -60,13 +60,15 @@ function parseOptions(args: string[]): Options {
       console.log(USAGE);
       Deno.exit(0);
     }
-    const value = Number(args[index + 1]);
+    const text = args[index + 1];
+    const value = Number(text);
     const key = ({ "--changes": "changes", "--gap-ms": "gapMs", "--rounds": "rounds" } as const)[
       name as "--changes" | "--gap-ms" | "--rounds"
     ];
     if (key === undefined) throw new Error(`Option ${name} is unknown\n${USAGE}`);
+    if (text === undefined) throw new Error(`Option ${name} is missing its value\n${USAGE}`);
     if (!Number.isInteger(value) || value < 1) {
-      throw new Error(`Option ${name} ${args[index + 1]} is invalid: use a positive integer`);
+      throw new Error(`Option ${name} ${text} is invalid: use a positive integer`);
     }
     options[key] = value;
     index++;
@@ -222,16 +224,18 @@ async function main(): Promise<number> {
       requester.close();
     }
     console.log(
-      "| wait mode   | round | p50 / p90 / p99 (µs) | matched | listener CPU per change (µs) |",
+      "| wait mode   | round | change to listener p50 / p90 / p99 (µs) | changes after warm-up | " +
+        "listener CPU per change (µs) |",
     );
     console.log(
-      "|-------------|-------|----------------------|---------|------------------------------|",
+      "|-------------|-------|-----------------------------------------|-----------------------|" +
+        "------------------------------|",
     );
     for (const r of results) {
       const times = [r.p50, r.p90, r.p99].map((value) => value.toFixed(0)).join(" / ");
       console.log(
-        `| ${r.mode.padEnd(11)} | ${String(r.round).padEnd(5)} | ${times.padEnd(20)} | ` +
-          `${String(r.matched).padEnd(7)} | ${r.cpuUsPerChange.toFixed(1).padEnd(28)} |`,
+        `| ${r.mode.padEnd(11)} | ${String(r.round).padEnd(5)} | ${times.padEnd(39)} | ` +
+          `${String(r.matched).padEnd(21)} | ${r.cpuUsPerChange.toFixed(1).padEnd(28)} |`,
       );
     }
     console.log(JSON.stringify({
