@@ -235,3 +235,66 @@ Deno.test("alerting survives corrupt history and dead webhook", async () => {
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("disabled alerting still ends old alerts", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "alerting_" });
+  try {
+    const path = `${dir}/alerts.db`;
+    const earlier = AlertHistory.open(path, 1000);
+    earlier.record({
+      rule: "port_flapping",
+      labels: { port: "Ethernet4" },
+      from: "pending",
+      to: "firing",
+      value: 5,
+      threshold: "> 2",
+      severity: "warning",
+      at: 1000,
+      silenced: false,
+    });
+    earlier.close();
+    const disabled = parseConfigText(
+      `[alerting]\nenabled = false\nhistory_db = "${path}"\n`,
+      "/test.toml",
+    ).config;
+    const alerting = startAlerting({
+      registry: new Registry(),
+      config: disabled,
+      clock: () => 9000,
+    });
+    assertEquals(alerting.engine, undefined, "no engine runs while alerting is disabled");
+    await alerting.stop();
+    const reader = AlertHistory.openReadOnly(path);
+    try {
+      const ends = reader.query({ since: 9000 });
+      assertEquals(ends.map((row) => [row.rule, row.from, row.to]), [
+        ["port_flapping", "firing", "resolved"],
+      ]);
+    } finally {
+      reader.close();
+    }
+    const later = AlertHistory.open(path, 10_000);
+    try {
+      assertEquals(later.endOpenAlerts(10_000), [], "no alert is left open");
+    } finally {
+      later.close();
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("disabled alerting creates no history", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "alerting_" });
+  try {
+    const disabled = parseConfigText(
+      `[alerting]\nenabled = false\nhistory_db = "${dir}/alerts.db"\n`,
+      "/test.toml",
+    ).config;
+    const alerting = startAlerting({ registry: new Registry(), config: disabled });
+    await alerting.stop();
+    assertEquals([...Deno.readDirSync(dir)].map((entry) => entry.name), []);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -105,9 +105,9 @@ export function startAlerting(options: StartAlertingOptions): Alerting {
   };
 
   // Only at start: a reopen after a write error must not end this process's own alerts.
-  const endPreviousAlerts = () => {
+  const endPreviousAlerts = (target: AlertHistory | undefined) => {
     try {
-      const ended = history?.endOpenAlerts(clock()) ?? [];
+      const ended = target?.endOpenAlerts(clock()) ?? [];
       if (ended.length === 0) return;
       log.info("Ended alerts left open by the previous process", {
         alerts: ended.length,
@@ -121,9 +121,25 @@ export function startAlerting(options: StartAlertingOptions): Alerting {
     }
   };
 
-  if (settings.enabled) {
+  if (!settings.enabled) {
+    // Alerting is off, but a history an earlier run left behind still gets its open alerts
+    // ended, so `portsyncd alerts` does not list them as open. No new file is created.
+    if (fileExists(settings.historyDb)) {
+      let earlier: AlertHistory | undefined;
+      try {
+        earlier = AlertHistory.open(settings.historyDb, clock());
+      } catch (error) {
+        log.warning("Failed to end alerts left open by the previous process", {
+          path: settings.historyDb,
+          error,
+        });
+      }
+      endPreviousAlerts(earlier);
+      earlier?.close();
+    }
+  } else {
     openHistory();
-    endPreviousAlerts();
+    endPreviousAlerts(history);
     prune();
     pruneTimer = setInterval(prune, settings.historyPruneIntervalMs);
     engine = new AlertEngine({
@@ -167,4 +183,12 @@ export function startAlerting(options: StartAlertingOptions): Alerting {
       history?.close();
     },
   };
+}
+
+function fileExists(path: string): boolean {
+  try {
+    return Deno.statSync(path).isFile;
+  } catch {
+    return false;
+  }
 }
