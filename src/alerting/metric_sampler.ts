@@ -65,12 +65,12 @@ export class MetricSampler {
     const previousAt = this.#lastAt;
     const seen = new Set<string>();
     for (const name of this.#names ?? this.#registry.names()) {
-      const revision = this.#registry.revision(name);
-      if (revision === undefined) continue;
+      const changed = this.#registry.readChanged(name, this.#families.get(name)?.revision);
+      if (changed === undefined) continue;
       seen.add(name);
       // Unchanged values read again would only extend every plateau, which changes no value.
-      if (this.#families.get(name)?.revision === revision) continue;
-      const metric = this.#registry.read(name)!;
+      const { revision, reading: metric } = changed;
+      if (metric === undefined) continue;
       const type = metric.type;
       let family = this.#families.get(name);
       if (family === undefined || family.type !== type) {

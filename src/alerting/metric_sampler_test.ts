@@ -1,5 +1,5 @@
 import { assertEquals } from "../../tests/assert.ts";
-import { Counter, Registry } from "../metrics/registry/mod.ts";
+import { Counter, Gauge, Registry } from "../metrics/registry/mod.ts";
 import type { AlertRule } from "./alert_rule.ts";
 import { MetricSampler } from "./metric_sampler.ts";
 
@@ -58,4 +58,29 @@ Deno.test("sampler rate ages out of window", () => {
   assertEquals(rates.get(120_000), 6 / (WINDOW_MS / 1000));
   assertEquals(rates.get(125_000), 0);
   assertEquals(rates.get(300_000), 0);
+});
+
+Deno.test("sampler collects a gauge once", () => {
+  const registry = new Registry();
+  let collects = 0;
+  let depth = 0;
+  registry.register(
+    new Gauge({
+      name: "test_queue_depth",
+      help: "Queued items",
+      collect: (gauge) => {
+        collects++;
+        gauge.set(depth);
+      },
+    }),
+  );
+  const sampler = new MetricSampler(registry, WINDOW_MS, ["test_queue_depth"]);
+  sampler.sample(0);
+  assertEquals(collects, 1, "first reading");
+  depth = 4;
+  sampler.sample(5_000);
+  assertEquals(collects, 2, "a changed value is collected once");
+  sampler.sample(10_000);
+  assertEquals(collects, 3, "an unchanged value is collected once");
+  assertEquals(sampler.changedAt("test_queue_depth"), 5_000);
 });

@@ -138,6 +138,20 @@ export abstract class MetricFamily<L extends LabelNames, S> {
   /** Returns every series with its current value, after refreshing values read at scrape time. */
   read(): FamilyReading {
     this.collect();
+    return this.#readSeries();
+  }
+
+  /**
+   * Returns the change count, and every series unless the count still equals `known`. Values
+   * read at scrape time are refreshed once for both.
+   */
+  readChanged(known: number | undefined): { revision: number; reading?: FamilyReading } {
+    this.collect();
+    const revision = this.#revision.count;
+    return revision === known ? { revision } : { revision, reading: this.#readSeries() };
+  }
+
+  #readSeries(): FamilyReading {
     const series: SeriesReading[] = [];
     for (const entry of this.#table.entries()) series.push(this.readSeries(entry));
     return { name: this.name, type: this.type, series };

@@ -68,4 +68,15 @@ export class Registry {
   read(name: string): FamilyReading | undefined {
     return this.#families.get(name)?.read();
   }
+
+  /**
+   * Reads the family named `name` unless its change count still equals `known`, refreshing
+   * values read at scrape time once. Undefined when no family has that name.
+   */
+  readChanged(
+    name: string,
+    known: number | undefined,
+  ): { revision: number; reading?: FamilyReading } | undefined {
+    return this.#families.get(name)?.readChanged(known);
+  }
 }
