@@ -84,6 +84,18 @@ export class AlertHistory {
   }
 
   /**
+   * Opens the history at `path` like {@linkcode AlertHistory.open}, but only when the file
+   * exists, so that nothing is created.
+   *
+   * @returns The history, or undefined when there is no file at `path`.
+   * @throws {AlertHistoryError} as {@linkcode AlertHistory.open} does.
+   */
+  static openExisting(path: string, now: number = Date.now()): AlertHistory | undefined {
+    if (path === ":memory:" || !exists(path)) return undefined;
+    return AlertHistory.open(path, now);
+  }
+
+  /**
    * Opens an existing history for reading only, for `portsyncd alerts`; never changes the file.
    *
    * @throws {AlertHistoryError} when the file is missing, unreadable or of a newer schema.

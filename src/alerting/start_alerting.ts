@@ -124,19 +124,17 @@ export function startAlerting(options: StartAlertingOptions): Alerting {
   if (!settings.enabled) {
     // Alerting is off, but a history an earlier run left behind still gets its open alerts
     // ended, so `portsyncd alerts` does not list them as open. No new file is created.
-    if (fileExists(settings.historyDb)) {
-      let earlier: AlertHistory | undefined;
-      try {
-        earlier = AlertHistory.open(settings.historyDb, clock());
-      } catch (error) {
-        log.warning("Failed to end alerts left open by the previous process", {
-          path: settings.historyDb,
-          error,
-        });
-      }
-      endPreviousAlerts(earlier);
-      earlier?.close();
+    let earlier: AlertHistory | undefined;
+    try {
+      earlier = AlertHistory.openExisting(settings.historyDb, clock());
+    } catch (error) {
+      log.warning("Failed to end alerts left open by the previous process", {
+        path: settings.historyDb,
+        error,
+      });
     }
+    endPreviousAlerts(earlier);
+    earlier?.close();
   } else {
     openHistory();
     endPreviousAlerts(history);
@@ -183,12 +181,4 @@ export function startAlerting(options: StartAlertingOptions): Alerting {
       history?.close();
     },
   };
-}
-
-function fileExists(path: string): boolean {
-  try {
-    return Deno.statSync(path).isFile;
-  } catch {
-    return false;
-  }
 }
