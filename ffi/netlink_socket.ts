@@ -68,7 +68,7 @@ const BORROW_SLOTS = 64;
 const MAX_EINTR_RETRIES = 64;
 
 /**
- * How {@linkcode NetlinkSocket.receiveBatch} waits for an idle socket:
+ * The way {@linkcode NetlinkSocket.receiveBatch} waits for an idle socket:
  *
  * - `event-loop`: the runtime's own reactor watches the socket (see `event_loop_reader.ts`), so
  *   a datagram wakes one thread. Falls back to `poll-thread` when the runtime cannot do it.
@@ -133,7 +133,6 @@ export class NetlinkSocket {
   #wakeFd: number;
   /** Watches the socket on the event loop; undefined in `poll-thread` mode. */
   #reader: EventLoopReader | undefined;
-  #fallbackReason: string | undefined;
   readonly #onWaitFallback: ((reason: string) => void) | undefined;
   #receiveBufferBytes: number;
   #closed = false;
@@ -234,17 +233,9 @@ export class NetlinkSocket {
     }
   }
 
-  /** How an idle socket is waited for; `poll-thread` after a fallback. */
+  /** The wait mode in use, which is `poll-thread` after a fallback. */
   get waitMode(): WaitMode {
     return this.#reader ? "event-loop" : "poll-thread";
-  }
-
-  /**
-   * Why `event-loop` waiting was asked for and is not used, for the caller's log; undefined
-   * when it is used or was not asked for.
-   */
-  get waitFallbackReason(): string | undefined {
-    return this.#fallbackReason;
   }
 
   /** The receive buffer size in bytes as `SO_RCVBUF` reports it (Linux doubles the request). */
@@ -395,11 +386,10 @@ export class NetlinkSocket {
     }
   }
 
-  /** Switches to `poll-thread` waiting for good and keeps the reason for the caller. */
+  /** Switches to `poll-thread` waiting for good and passes the reason to the caller. */
   #fallBack(reason: string): void {
     this.#reader?.close();
     this.#reader = undefined;
-    this.#fallbackReason = reason;
     this.#onWaitFallback?.(reason);
   }
 
