@@ -126,15 +126,6 @@ export abstract class MetricFamily<L extends LabelNames, S> {
     return lines.join("\n");
   }
 
-  /**
-   * Number of changes so far, after refreshing values read at scrape time. While it stays the
-   * same, {@link read} returns the same values, so a reader can skip reading again.
-   */
-  get revision(): number {
-    this.collect();
-    return this.#revision.count;
-  }
-
   /** Returns every series with its current value, after refreshing values read at scrape time. */
   read(): FamilyReading {
     this.collect();

@@ -56,14 +56,6 @@ export class Registry {
     return `${blocks.join("\n\n")}\n`;
   }
 
-  /**
-   * Change count of the family named `name`, or undefined when none is registered. While it
-   * stays the same, {@link read} returns the same values.
-   */
-  revision(name: string): number | undefined {
-    return this.#families.get(name)?.revision;
-  }
-
   /** Reads the current series of the family named `name`, or undefined when none is registered. */
   read(name: string): FamilyReading | undefined {
     return this.#families.get(name)?.read();
@@ -71,7 +63,8 @@ export class Registry {
 
   /**
    * Reads the family named `name` unless its change count still equals `known`, refreshing
-   * values read at scrape time once. Undefined when no family has that name.
+   * values read at scrape time once. The count grows with every change, so while it stays the
+   * same, {@link read} returns the same values. Undefined when no family has that name.
    */
   readChanged(
     name: string,
