@@ -33,7 +33,9 @@ import { RUNTIME_FLAGS } from "../packaging/permission_flags.ts";
 import { BenchDaemon } from "./_bench_daemon.ts";
 import { KeyspaceWatch } from "./_keyspace_watch.ts";
 import { LinkObserver } from "./_link_observer.ts";
+import { readOptions } from "./_command_line.ts";
 import { cpuBetweenMs, cpuMs, statusKb, threadCpu } from "./_proc_stats.ts";
+import { percentile } from "./_percentile.ts";
 
 const USAGE =
   `Usage: deno task bench:e2e [options]   (as root; the same as deno run --allow-all bench/e2e.ts)
@@ -124,13 +126,6 @@ function timeout(ms: number): Promise<"timeout"> {
   return new Promise((resolve) => setTimeout(() => resolve("timeout"), ms));
 }
 
-function percentile(values: number[], fraction: number): number {
-  if (values.length === 0) return NaN;
-  const sorted = [...values].sort((a, b) => a - b);
-  const index = Math.min(sorted.length - 1, Math.ceil(fraction * sorted.length) - 1);
-  return sorted[Math.max(0, index)]!;
-}
-
 function parseOptions(args: string[]): Options {
   const options: Options = {
     ports: [32, 256, 1024],
@@ -150,10 +145,6 @@ function parseOptions(args: string[]): Options {
     });
   for (let index = 0; index < args.length; index++) {
     const name = args[index]!;
-    if (name === "--help" || name === "-h") {
-      console.log(USAGE);
-      Deno.exit(0);
-    }
     const value = args[++index];
     if (value === undefined) throw new Error(`Missing value for ${name}; see --help`);
     switch (name) {
@@ -743,13 +734,8 @@ async function shippedCommand(): Promise<string[]> {
 }
 
 async function main(): Promise<number> {
-  let options: Options;
-  try {
-    options = parseOptions(Deno.args);
-  } catch (error) {
-    console.error(error instanceof Error ? error.message : String(error));
-    return 2;
-  }
+  const options = readOptions(Deno.args, USAGE, parseOptions);
+  if (options === undefined) return 2;
   // The shipped daemon gets a config that keeps its snapshot and alert history in a folder of
   // the bench's own, instead of /var/lib/sonic/portsyncd.
   let stateDir: string | undefined;

@@ -21,7 +21,9 @@ import { monotonicMicroseconds } from "../ffi/monotonic_clock.ts";
 import type { NetlinkSocket, WaitMode } from "../ffi/netlink_socket.ts";
 import { encodeLinkMessage } from "../src/netlink/encode_link_message.ts";
 import { createNamespace } from "../tests/support/netns.ts";
+import { readOptions } from "./_command_line.ts";
 import { openSocketsIn } from "./_netns_sockets.ts";
+import { percentile } from "./_percentile.ts";
 
 const USAGE = `Usage: deno run --allow-all bench/wake.ts [options]   (as root)
   --changes N    link changes per run (default 400)
@@ -56,10 +58,6 @@ function parseOptions(args: string[]): Options {
   const options: Options = { changes: 400, gapMs: 5, rounds: 3 };
   for (let index = 0; index < args.length; index++) {
     const name = args[index];
-    if (name === "--help") {
-      console.log(USAGE);
-      Deno.exit(0);
-    }
     const text = args[index + 1];
     const value = Number(text);
     const key = ({ "--changes": "changes", "--gap-ms": "gapMs", "--rounds": "rounds" } as const)[
@@ -108,10 +106,6 @@ class LineReader {
   async cancel(): Promise<void> {
     await this.#reader.cancel().catch(() => {});
   }
-}
-
-function percentile(sorted: number[], fraction: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * fraction))] ?? NaN;
 }
 
 /** Latency of each change: from its send to the first batch handed over before the next send. */
@@ -178,14 +172,14 @@ async function runOnce(
       requester.send(message);
     }
     const done = await lines.next<{ times: number[]; cpuMs: number }>();
-    const sorted = latencies(sent, done.times).sort((a, b) => a - b);
+    const matched = latencies(sent, done.times);
     return {
       mode,
       round,
-      p50: percentile(sorted, 0.5),
-      p90: percentile(sorted, 0.9),
-      p99: percentile(sorted, 0.99),
-      matched: sorted.length,
+      p50: percentile(matched, 0.5),
+      p90: percentile(matched, 0.9),
+      p99: percentile(matched, 0.99),
+      matched: matched.length,
       cpuUsPerChange: (done.cpuMs * 1000) / options.changes,
     };
   } finally {
@@ -200,13 +194,8 @@ async function runOnce(
 }
 
 async function main(): Promise<number> {
-  let options: Options;
-  try {
-    options = parseOptions(Deno.args);
-  } catch (error) {
-    console.error(error instanceof Error ? error.message : String(error));
-    return 2;
-  }
+  const options = readOptions(Deno.args, USAGE, parseOptions);
+  if (options === undefined) return 2;
   const namespace = await createNamespace("psd-wake");
   try {
     const { ifindex } = await namespace.addPort("Ethernet0");
