@@ -100,7 +100,7 @@ class LineReader {
       if (done) throw new Error("Listener exited before its report; see its stderr above");
       this.#pending += value;
     }
-    throw new Error("Listener sent no newline");
+    throw new Error("Listener output has no newline; see its stderr above");
   }
 
   async cancel(): Promise<void> {
@@ -108,7 +108,7 @@ class LineReader {
   }
 }
 
-/** Latency of each change: from its send to the first batch handed over before the next send. */
+/** Returns each change's latency: from its send to the first batch before the next send. */
 function latencies(sent: number[], received: number[]): number[] {
   const result: number[] = [];
   let next = 0;

@@ -4,9 +4,9 @@
  * Deno cannot wait on a descriptor it did not open, except through its Node.js compatibility
  * layer: the `pipe_wrap` binding's `Pipe.open(fd)` registers any socket with the runtime's
  * reactor (epoll), so a datagram wakes the event loop only. The alternative, `poll` as a
- * non-blocking FFI call, wakes a worker thread first and the event loop second. Measured on
- * this project's benchmark machine, the reactor wait reached the reader about 45 µs sooner
- * (bench/RESULTS.md, round 6).
+ * non-blocking FFI call, wakes a worker thread first and the event loop second. On the 2-vCPU
+ * benchmark VM the reactor wait reached the reader 30 to 70 µs sooner at the median
+ * (`bench/wake.ts`, figures in bench/RESULTS.md).
  *
  * The handle reads with `read(2)`, so it consumes the first datagram: {@linkcode
  * EventLoopReader.read} hands that datagram over, and the caller reads the rest with its own
@@ -98,7 +98,7 @@ export class EventLoopReader {
   readonly #bindings: Bindings;
   #handle: PipeHandle | undefined;
   #waiter: ((result: EventLoopRead) => void) | undefined;
-  /** A result that arrived while no read waited; delivered by the next read. */
+  /** A result that arrived while no read waited. The next read returns it. */
   #early: EventLoopRead | undefined;
   #closed = false;
 
@@ -111,7 +111,7 @@ export class EventLoopReader {
    * Opens a reader for the socket `fd`. Also makes the socket non-blocking, which is shared by
    * every duplicate.
    *
-   * @returns The reader, or a string that says why the runtime cannot provide one.
+   * @returns The reader, or the reason the runtime cannot provide one.
    */
   static open(fd: number): EventLoopReader | string {
     const loaded = loadBindings();

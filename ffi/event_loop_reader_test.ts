@@ -36,7 +36,7 @@ function send(fd: number, bytes: Uint8Array): void {
 
 function openReader(fd: number): EventLoopReader {
   const reader = EventLoopReader.open(fd);
-  if (typeof reader === "string") throw new Error(`No event-loop reader: ${reader}`);
+  if (typeof reader === "string") throw new Error(`Failed to open event-loop reader: ${reader}`);
   return reader;
 }
 
@@ -62,7 +62,7 @@ Deno.test("reader hands over datagrams in order", async () => {
   });
 });
 
-Deno.test("reader waits for a datagram sent later", async () => {
+Deno.test("reader waits for later datagram", async () => {
   await withPair(async ([readSide, writeSide]) => {
     const reader = openReader(readSide);
     try {
@@ -77,7 +77,7 @@ Deno.test("reader waits for a datagram sent later", async () => {
   });
 });
 
-Deno.test("reader marks a datagram that fills its buffer", async () => {
+Deno.test("reader marks full-buffer datagram", async () => {
   await withPair(async ([readSide, writeSide]) => {
     const reader = openReader(readSide);
     try {
@@ -91,7 +91,7 @@ Deno.test("reader marks a datagram that fills its buffer", async () => {
   });
 });
 
-Deno.test("reader close resolves the waiting read and keeps the descriptor", async () => {
+Deno.test("reader close ends waiting read", async () => {
   await withPair(async ([readSide]) => {
     const reader = openReader(readSide);
     const pending = reader.read();

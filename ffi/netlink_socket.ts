@@ -85,7 +85,7 @@ export interface NetlinkSocketOptions {
   receiveBufferBytes: number;
   /** @default {"event-loop"} */
   wait?: WaitMode;
-  /** Called when `event-loop` waiting is not possible, at open or later, with the reason. */
+  /** Callback with the reason when `event-loop` waiting is not possible, at open or later. */
   onWaitFallback?: (reason: string) => void;
 }
 
@@ -111,7 +111,7 @@ export type ReceiveBatch =
  * {@linkcode WaitMode}). Reads happen on the main thread with `MSG_DONTWAIT`, because errno is
  * per thread and only a main-thread call can report it.
  *
- * The socket is connected to the kernel, so the kernel refuses datagrams that other processes
+ * The socket is connected to the kernel, so the kernel rejects datagrams that other processes
  * address to its port ID. Only a process with `CAP_NET_ADMIN` can still reach it, through the
  * multicast group; `recvmmsg` reports such datagrams as foreign senders.
  *
@@ -131,7 +131,7 @@ export class NetlinkSocket {
 
   #fd: number;
   #wakeFd: number;
-  /** Watches the socket on the event loop; undefined in `poll-thread` mode. */
+  /** The event-loop watcher of the socket, undefined in `poll-thread` mode. */
   #reader: EventLoopReader | undefined;
   readonly #onWaitFallback: ((reason: string) => void) | undefined;
   #receiveBufferBytes: number;

@@ -39,7 +39,7 @@ interface Result {
   sendErrno?: number;
 }
 
-/** How the probe reads: borrowed batches or copies, and how its socket waits. */
+/** Options of a probe: borrowed batches or copies, and its socket's wait mode. */
 interface ProbeOptions {
   borrow?: boolean;
   wait?: WaitMode;
@@ -212,7 +212,7 @@ async function withProbe(
   });
 }
 
-/** Registers `name` once per wait mode; the poll-thread variant is named after it. */
+/** Registers `name` once per wait mode. The poll-thread variant gets a suffix. */
 function testEachWait(name: string, body: (wait: WaitMode) => Promise<void>): void {
   Deno.test(name, () => body("event-loop"));
   Deno.test(`${name}, waiting on a poll thread`, () => body("poll-thread"));
@@ -285,7 +285,7 @@ async function runIpBatch(ns: string, lines: string[]): Promise<void> {
   }
 }
 
-/** 100 admin flips of `name`, two link messages each. */
+/** Returns 100 admin flips of `name`, two link messages each. */
 function flaps(name: string): string[] {
   return Array.from({ length: 100 }, () => [`link set ${name} up`, `link set ${name} down`])
     .flat();
@@ -313,7 +313,7 @@ testEachWait("overflow reports ENOBUFS then recovers", (wait) => checkOverflow({
 
 testEachWait("borrowed overflow reports ENOBUFS", (wait) => checkOverflow({ borrow: true, wait }));
 
-testEachWait("overflow while waiting reports ENOBUFS and keeps reading", async (wait) => {
+testEachWait("overflow while waiting keeps reading", async (wait) => {
   await withProbe("busy-overflow", 1, 2048, async (ns, probe) => {
     await probe.ready();
     await run("ip", ["-n", ns, "link", "add", "Ethernet0", "type", "veth", "peer", "veth-p"]);
@@ -336,7 +336,7 @@ testEachWait("overflow while waiting reports ENOBUFS and keeps reading", async (
   }, { wait });
 });
 
-testEachWait("socket refuses datagrams from other processes", async (wait) => {
+testEachWait("socket rejects foreign senders", async (wait) => {
   await withProbe("foreign", 1, 65536, async (_ns, probe) => {
     await probe.ready();
     await probe.go();

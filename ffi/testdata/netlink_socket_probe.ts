@@ -29,7 +29,7 @@ import { NetlinkSocket, type ReceiveBatch, type WaitMode } from "../mod.ts";
 
 /** Bound on every wait in this probe, in milliseconds. */
 const WAIT_MS = 5_000;
-/** Longest time `busy-overflow` keeps the event loop from reading, in milliseconds. */
+/** Maximum time `busy-overflow` keeps the event loop from reading, in milliseconds. */
 const BUSY_MS = 5_000;
 /** Silence that ends `busy-overflow`, in milliseconds. */
 const QUIET_MS = 3_000;
